@@ -1,0 +1,69 @@
+/* needlesim/material.h — material laws per layer: hyperelasticity + QLV viscoelasticity.
+ *
+ * Decoupled (isochoric/volumetric) compressible hyperelasticity, Abaqus conventions so that
+ * published fits transfer directly:
+ *   neo-Hookean:     W = (mu/2) (I1bar - 3)                                + U(J)
+ *   one-term Ogden:  W = (2 mu / alpha^2) (l1b^alpha + l2b^alpha + l3b^alpha - 3) + U(J)
+ *   U(J) = (kappa/2) (J - 1)^2          (Abaqus: 1/D1 (J-1)^2 with D1 = 2/kappa)
+ * with Fbar = J^(-1/3) F, I1bar = tr(Fbar^T Fbar), lib the principal stretches of Fbar. Ogden with
+ * alpha = 2 equals neo-Hookean; mu is the initial shear modulus in both.
+ *
+ * Quasi-linear viscoelasticity (Fung QLV, Prony series) on the isochoric part only (the bulk
+ * response is elastic): with S_e the instantaneous isochoric 2nd Piola-Kirchhoff stress,
+ *   S_iso(t) = g_inf S_e(t) + sum_i H_i(t),  g_inf = 1 - sum_i g_i,
+ *   H_i^{n+1} = exp(-dt/tau_i) H_i^n + g_i (1 - exp(-dt/tau_i)) / (dt/tau_i) (S_e^{n+1} - S_e^n)
+ * (the recursive update of Taylor, Pister & Goudreau 1970 / Simo & Hughes 1998 ch. 10:
+ * unconditionally stable, exact for stress histories linear within a step). So mu is the
+ * instantaneous shear modulus and g_inf*mu the long-term one.
+ *
+ * Tensors are 3x3 row-major (F[3*i+J]); 4th-order tangents A = dP/dF as A[(3*i+J)*9 + 3*k+L].
+ * Axisymmetric kernels pass F with the hoop stretch in F[8] position (r, z, theta ordering is the
+ * caller's business: the law is frame-indifferent and works on any 3x3 F with det F > 0).
+ */
+#ifndef NEEDLESIM_MATERIAL_H
+#define NEEDLESIM_MATERIAL_H
+
+#include <stddef.h>
+
+#include "needlesim/config.h"
+#include "needlesim/status.h"
+
+enum ns_hyper_model { NS_HYPER_NEOHOOKE = 0, NS_HYPER_OGDEN };
+
+struct ns_material {
+  enum ns_hyper_model model;
+  double mu;      /* Pa, instantaneous initial shear modulus (> 0) */
+  double kappa;   /* Pa, bulk modulus (> 0) */
+  double alpha;   /* 1, Ogden exponent (nonzero); ignored by neo-Hookean */
+  int nprony;     /* 0..NS_MAX_PRONY */
+  double g[NS_MAX_PRONY];   /* relative moduli, each >= 0, sum < 1 */
+  double tau[NS_MAX_PRONY]; /* s, relaxation times (> 0) */
+  double density; /* kg/m^3 (inertia) */
+};
+
+/* Check a parameter set (positivity, sum g < 1, ...). NS_EINPUT with a message otherwise. */
+enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err);
+
+/* Isochoric elastic response at F (det F > 0): first Piola-Kirchhoff stress P (9), tangent
+ * A = dP/dF (81, may be NULL), stored energy W (may be NULL). Returns nonzero when det F <= 0 or
+ * the result is not finite (callers treat that as a failed Newton step). */
+int ns_material_iso(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W);
+
+/* Volumetric response U(J), U'(J), U''(J) (outputs may be NULL). */
+void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U);
+
+/* Doubles of history per quadrature point for the QLV update: 6*(nprony+1) (H_i and the last
+ * committed S_e, symmetric tensors as xx, yy, zz, xy, yz, zx); 0 when nprony == 0. */
+size_t ns_material_state_size(const struct ns_material *m);
+
+/* History of an undeformed, unstressed point (all zero). */
+void ns_material_state_init(const struct ns_material *m, double *state);
+
+/* Viscoelastic isochoric response over a step of length dt > 0 from the committed history
+ * state_old (read only) to F: total isochoric P, consistent tangent A (may be NULL), and the
+ * updated history in state_new (commit it by copying when the step is accepted). With
+ * nprony == 0 this equals ns_material_iso. Returns nonzero like ns_material_iso. */
+int ns_material_iso_visco(const struct ns_material *m, const double F[9], double dt, const double *state_old,
+                          double *state_new, double P[9], double A[81]);
+
+#endif /* NEEDLESIM_MATERIAL_H */

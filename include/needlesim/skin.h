@@ -1,0 +1,69 @@
+/* needlesim/skin.h — the layered, age- and site-dependent skin model.
+ *
+ * Layers (top down): stratum corneum, viable epidermis, papillary dermis, reticular dermis,
+ * hypodermis. Every parameter is resolved from literature tables (sim/skin_data.c, each row with
+ * author, year, table/figure) interpolated in age with GSL, then per-layer scenario overrides
+ * are applied. Each resolved number keeps its source text so that `needlesim check` and the HDF5
+ * provenance can print it beside the value.
+ */
+#ifndef NEEDLESIM_SKIN_H
+#define NEEDLESIM_SKIN_H
+
+#include <stdio.h>
+
+#include "needlesim/config.h"
+#include "needlesim/status.h"
+
+#define NS_SOURCE_MAX 240
+
+/* A resolved number with its SI unit and where it came from. */
+struct ns_sourced {
+  double value;
+  const char *unit;            /* SI unit text: "m", "Pa", "1", "s", "J/m^2", "kg/m^3" */
+  char source[NS_SOURCE_MAX];  /* "Sandby-Moller 2003, Table 2 (forearm), age-scaled by Branchet 1990"
+                                  or "scenario override [layer.dermis] thickness_um" */
+};
+
+struct ns_skin_layer {
+  enum ns_layer_id id;
+  const char *name;            /* "stratum_corneum", ... (the scenario section suffix) */
+  double top, bottom;          /* depth below the undeformed surface [m], bottom > top */
+  struct ns_sourced thickness;             /* m */
+  struct ns_sourced youngs_modulus;        /* Pa, small-strain E */
+  struct ns_sourced poisson_ratio;         /* 1 */
+  struct ns_sourced shear_modulus;         /* Pa, derived mu = E/(2(1+nu)) */
+  struct ns_sourced bulk_modulus;          /* Pa, derived K = E/(3(1-2nu)) */
+  struct ns_sourced ogden_alpha;           /* 1, one-term Ogden exponent (2 = neo-Hookean-like) */
+  int nprony;                              /* Prony terms in use (0..NS_MAX_PRONY) */
+  struct ns_sourced prony_g[NS_MAX_PRONY]; /* 1, relative moduli; long-term fraction 1 - sum g */
+  struct ns_sourced prony_tau[NS_MAX_PRONY]; /* s */
+  struct ns_sourced toughness;             /* J/m^2, critical energy release rate G_c */
+  struct ns_sourced friction_coefficient;  /* 1, against a stainless-steel needle */
+  struct ns_sourced density;               /* kg/m^3 */
+};
+
+struct ns_skin {
+  double age_years;
+  enum ns_site site;
+  double hydration;
+  struct ns_skin_layer layer[NS_NLAYERS];
+  struct ns_sourced capillary_loop_depth;      /* m, depth of the papillary capillary loops (bleeding starts) */
+  struct ns_sourced superficial_plexus_depth;  /* m, depth of the superficial vascular plexus */
+  double total_thickness;                      /* m, sum of layer thicknesses */
+};
+
+/* Resolve the skin for a config. NS_EINPUT when an override makes the model impossible (e.g.
+ * Prony g summing to >= 1) with a message naming the key. */
+enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out, struct ns_err *err);
+
+/* Layer containing `depth` (m below the surface); the hypodermis for depths beyond its top. */
+enum ns_layer_id ns_skin_layer_at(const struct ns_skin *skin, double depth);
+
+/* Human-readable table: each layer's values with units and sources (for `needlesim check`). */
+void ns_skin_print(const struct ns_skin *skin, FILE *f);
+
+/* Names: "face", ...; "stratum_corneum", ...; NULL when out of range. */
+const char *ns_site_name(enum ns_site s);
+const char *ns_layer_name(enum ns_layer_id l);
+
+#endif /* NEEDLESIM_SKIN_H */

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs every test program: build/tests/test_* (cmocka) and tests/cli/*.sh (shell, same report
+# format via tests/cli/lib.sh). Each check prints "[       OK ] name" or "[  FAILED  ] name".
+# A program that crashes or exits non-zero without reporting a failure counts as one failure.
+# The last line is "N passed, N failed"; the exit status is 0 only when nothing failed.
+BUILD=${1:-build}
+export NS_BUILD="$BUILD"
+export CMOCKA_MESSAGE_OUTPUT=STDOUT
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+pass=0; fail=0
+logdir="$BUILD/test-logs"; mkdir -p "$logdir"
+for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
+  [ -e "$t" ] || continue
+  name=$(basename "$t")
+  log="$logdir/$name.log"
+  case "$t" in
+    *.sh) timeout 600 sh "$t" > "$log" 2>&1 ;;
+    *)    timeout 600 "$t" > "$log" 2>&1 ;;
+  esac
+  rc=$?
+  p=$(grep -c '^\[       OK \]' "$log")
+  f=$(grep -c '^\[  FAILED  \]' "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "[  FAILED  ] $name exited with status $rc" >> "$log"; fi
+  pass=$((pass + p)); fail=$((fail + f))
+  if [ "$f" -ne 0 ]; then
+    echo "FAIL  $name ($p passed, $f failed) — log: $log"
+    grep -E '^\[  (FAILED|ERROR)' "$log" | sed 's/^/      /' | head -20
+    grep -B2 -E 'FAILED|Failure|error:' "$log" | grep -v '^\[' | head -20 | sed 's/^/      /'
+  else
+    echo "ok    $name ($p passed)"
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
