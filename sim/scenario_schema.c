@@ -156,7 +156,7 @@ static const struct ns_key_def keys[] = {
      OFF(numerics.dt_max), "largest time step"},
     /* [output] */
     {"output", "file", NS_KEY_STRING, "", "", 0, 0, 0, 0, NULL, "output.file", "", 1, OFF(output.file),
-     "output path; empty = out/<scenario basename>.h5"},
+     "output path; empty = `out/<scenario basename>.h5`"},
     {"output", "snapshots", NS_KEY_BOOL, "", "true", 0, 0, 0, 0, NULL, "output.snapshots", "", 1,
      OFF(output.snapshots), "write field snapshots (true/false, yes/no, on/off, 1/0); false = summary data only"},
 };
@@ -647,7 +647,7 @@ void ns_scenario_write_reference(FILE *f) {
         "type = roller\n"
         "\n"
         "[sweep]\n"
-        "skin.age_years = 30, 60   # 2 x 2 = 4 runs\n"
+        "loading.speed_mm_s = 0.5, 5   # 2 x 2 = 4 runs\n"
         "grid.cells_depth = 64, 128\n"
         "```\n\n",
         f);

@@ -746,6 +746,15 @@ static void test_reference_up_to_date(void **state) {
     snprintf(key, sizeof key, "| `%s` |", ns_schema_slot(s, NULL)->key);
     if (!strstr(gen, key)) fail_msg("reference lacks %s", key);
   }
+  /* The example in the reference is a valid scenario with the number of runs it claims. */
+  const char *start = strstr(gen, "```ini\n"), *end = start ? strstr(start + 7, "```") : NULL;
+  assert_non_null(end);
+  char *example = strndup(start + 7, (size_t)(end - start - 7));
+  assert_non_null(example);
+  struct ns_scenario *sc = load_ok(example);
+  assert_int_equal(ns_scenario_case_count(sc), 4);
+  ns_scenario_free(sc);
+  free(example);
   free(gen);
   if (!same)
     fail_msg(REFERENCE " is out of date with the schema in sim/scenario_schema.c; regenerate it with\n"
