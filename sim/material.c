@@ -121,13 +121,21 @@ static void eig_sym3(const double a_in[9], double w[3], double V[9]) {
   for (int i = 0; i < 3; i++) w[i] = a[i][i];
 }
 
-/* Divided difference (x^q - y^q)/(x - y) for x, y > 0, q x^(q-1) when x == y; accurate to
- * rounding for all x, y (no cancellation as x -> y). */
-static double pow_divdiff(double x, double y, double q) {
-  if (x == y) return q * pow(x, q - 1.0);
+/* Relative gap (hi - lo)/hi above which the plain divided difference (x^q - y^q)/(x - y) loses at
+ * most a factor 1/gap = 4 to cancellation, i.e. stays accurate to a few rounding errors. */
+#define NS_DIVDIFF_PLAIN_GAP 0.25
+
+/* Divided difference (x^q - y^q)/(x - y) for x, y > 0 with xq = x^q, yq = y^q given; q x^(q-1)
+ * when x == y. Accurate to rounding for all x, y: well-separated values use the plain quotient,
+ * close ones hi^(q-1) expm1(q log1p(e))/e with e = (lo - hi)/hi, which has no cancellation as
+ * x -> y and tends continuously to q x^(q-1). */
+static double pow_divdiff(double x, double y, double xq, double yq, double q) {
+  if (x == y) return q * xq / x;
   double hi = fmax(x, y), lo = fmin(x, y);
   double e = (lo - hi) / hi; /* in (-1, 0) */
-  return pow(hi, q - 1.0) * expm1(q * log1p(e)) / e;
+  if (-e > NS_DIVDIFF_PLAIN_GAP) return (xq - yq) / (x - y);
+  double hiq = x > y ? xq : yq;
+  return hiq / hi * expm1(q * log1p(e)) / e;
 }
 
 /* ---- parameter checks ------------------------------------------------------------------------ */
@@ -272,7 +280,8 @@ static int ogden_iso(double mu, double alpha, const double F[9], double J, doubl
   /* K_ab = D_ab + Phi/(3 c_a c_b) multiplies dC^_ab in dX^ (both terms act entrywise). */
   double Kab[3][3];
   for (int a = 0; a < 3; a++)
-    for (int b = 0; b < 3; b++) Kab[a][b] = pow_divdiff(c[a], c[b], q) + Phi / (3.0 * c[a] * c[b]);
+    for (int b = a; b < 3; b++)
+      Kab[a][b] = Kab[b][a] = pow_divdiff(c[a], c[b], cq[a], cq[b], q) + Phi / (3.0 * c[a] * c[b]);
   for (int k = 0; k < 3; k++)
     for (int L = 0; L < 3; L++) {
       const double *u = V + 3 * L, *v = FV + 3 * k;
