@@ -224,6 +224,38 @@ static enum ns_status check_writer(const struct ns_writer *w, const char *fn, st
 
 /* ---- groups and attributes -------------------------------------------------------------------- */
 
+/* *exists = 1 when an object is reachable at `path` ("/" always is). Walks the components, because
+ * H5Lexists fails rather than answering 0 when an intermediate group is missing (HDF5 <= 1.10)
+ * or names a dataset. */
+static enum ns_status obj_exists(const struct ns_writer *w, const char *path, int *exists, struct ns_err *err) {
+  enum ns_status st = NS_OK;
+  hid_t obj = H5I_INVALID_HID;
+  size_t n = strlen(path);
+  *exists = 1;
+  char *buf = malloc(n + 1);
+  if (!buf) return ns_err_set(err, NS_ENOMEM, "%s: out of memory looking up '%s'", w->target, path);
+  for (size_t end = 1; end <= n && *exists; end++) {
+    if (end < n && path[end] != '/') continue;
+    if (end == 1 && n == 1) break; /* the root */
+    memcpy(buf, path, end);
+    buf[end] = '\0';
+    htri_t ex = H5Lexists(w->file, buf, H5P_DEFAULT);
+    H5CHK(ex, "%s: cannot look up '%s'", w->target, buf);
+    if (ex == 0) {
+      *exists = 0;
+    } else if (end < n) {
+      obj = H5Oopen(w->file, buf, H5P_DEFAULT);
+      H5CHK(obj, "%s: cannot open '%s'", w->target, buf);
+      if (H5Iget_type(obj) != H5I_GROUP) *exists = 0;
+      H5CLOSE(H5Oclose, obj);
+    }
+  }
+cleanup:
+  H5CLOSE(H5Oclose, obj);
+  free(buf);
+  return st;
+}
+
 /* Make sure the group `path` exists (creating missing parents and itself). Components that exist
  * but are not groups are an error. `upto` limits the check to the first `upto` bytes of path. */
 static enum ns_status ensure_group_prefix(struct ns_writer *w, const char *path, size_t upto,
@@ -777,11 +809,9 @@ static enum ns_status open_obj(struct ns_writer *w, const char *obj, hid_t *out,
   enum ns_status st = NS_OK;
   NS_TRY(check_writer(w, "ns_writer_attr", err));
   NS_TRY(check_path(w, obj, 1, err));
-  if (strcmp(obj, "/") != 0) {
-    htri_t ex = H5Lexists(w->file, obj, H5P_DEFAULT);
-    H5CHK(ex, "%s: cannot look up '%s'", w->target, obj);
-    if (ex == 0) return ns_err_set(err, NS_EINTERNAL, "%s: no object '%s' to attach an attribute to", w->target, obj);
-  }
+  int ex = 0;
+  NS_TRY(obj_exists(w, obj, &ex, err));
+  if (!ex) return ns_err_set(err, NS_EINTERNAL, "%s: no object '%s' to attach an attribute to", w->target, obj);
   *out = H5Oopen(w->file, obj, H5P_DEFAULT);
   H5CHK(*out, "%s: cannot open '%s'", w->target, obj);
 cleanup:
@@ -981,13 +1011,11 @@ static enum ns_status xdmf_check_dataset(struct ns_writer *w, const char *path, 
   if (strchr(path, ':'))
     return ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset path '%s' contains ':', which XDMF cannot reference",
                       w->target, role, path);
-  htri_t ex = H5Lexists(w->file, path, H5P_DEFAULT);
-  H5CHK(ex, "%s: cannot look up '%s'", w->target, path);
-  if (ex == 0) {
-    st = ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset '%s' does not exist (write it first)", w->target, role,
-                    path);
-    goto cleanup;
-  }
+  int ex = 0;
+  NS_TRY(obj_exists(w, path, &ex, err));
+  if (!ex)
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset '%s' does not exist (write it first)", w->target, role,
+                      path);
   dset = H5Dopen2(w->file, path, H5P_DEFAULT);
   H5CHK(dset, "%s: XDMF %s: cannot open dataset '%s'", w->target, role, path);
   type = H5Dget_type(dset);

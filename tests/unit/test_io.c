@@ -803,6 +803,9 @@ static void error_calls(void *arg) {
   EXPECT(ns_writer_group(w, "/g", "group g", &err) == NS_OK); /* existing group: description set */
   /* Attributes on missing objects, bad names, missing units, invalid UTF-8. */
   EXPECT(ns_writer_attr_text(w, "/nope", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "/nope"));
+  EXPECT(ns_writer_attr_text(w, "/nope/deeper", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "no object"));
+  EXPECT(ns_writer_attr_text(w, "/g/x/under_dataset", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "no object"));
+  EXPECT(ns_writer_attr_int(w, "/", "root_ok", 3, &err) == NS_OK);
   EXPECT(ns_writer_attr_text(w, "/g", "", "b", &err) == NS_EINTERNAL);
   EXPECT(ns_writer_attr_double(w, "/g", "a", 1.0, NULL, &err) == NS_EINTERNAL);
   EXPECT(ns_writer_attr_text(w, "/g", "a", "\xc0\xaf", &err) == NS_EINPUT && strstr(err.msg, "byte 0"));
@@ -819,12 +822,13 @@ static void error_calls(void *arg) {
   EXPECT(ns_writer_commit(w, &err) == NS_OK); /* no handle leaked on any error path above */
   const size_t d2[2] = {2, 3};
   const int64_t iv[1] = {5};
+  const size_t one = 1;
   struct ns_writer *w2 = NULL;
   path_in(ctx->fx, "f.h5", bad);
   EXPECT(ns_writer_open(bad, &w2, &err) == NS_OK);
   if (!w2) return;
   EXPECT(ns_writer_dataset(w2, "/m", 2, d2, v, "m", "2D", &err) == NS_OK);
-  EXPECT(ns_writer_dataset_int(w2, "/i", 1, dims + 4, iv, "1", "int", &err) == NS_OK);
+  EXPECT(ns_writer_dataset_int(w2, "/i", 1, &one, iv, "1", "int", &err) == NS_OK);
   EXPECT(ns_writer_commit(w2, &err) == NS_OK);
   EXPECT(ns_io_read_doubles(bad, "/m", &data, &n, &err) == NS_EIO && strstr(err.msg, "rank 2") && !data);
   EXPECT(ns_io_read_doubles(bad, "/i", &data, &n, &err) == NS_EIO && strstr(err.msg, "floating"));
@@ -1071,7 +1075,7 @@ static void test_xdmf_errors(void **state) {
   const char *const swapped[3] = {"/z", "/r", NULL};
   struct ns_xdmf_field good = {"u", "/u", 2, 0};
   struct ns_xdmf_field transposed = {"u", "/ut", 2, 0};
-  struct ns_xdmf_field missing = {"v", "/nope", 1, 0};
+  struct ns_xdmf_field missing = {"v", "/no/such/group", 1, 0};
   struct ns_xdmf_field cellwrong = {"c", "/u", 2, 1};
   struct ns_xdmf_field textf = {"n", "/names", 1, 0};
   struct ns_xdmf_field dup[2] = {{"u", "/u", 2, 0}, {"u", "/u", 2, 0}};
