@@ -16,6 +16,7 @@
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 BUILD     ?= build
@@ -41,7 +42,7 @@ GIT_DIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 OPT        ?= -O3 -march=x86-64-v2 -g
-NS_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) $(WARN) $(WERROR) -Iinclude -Isim $(PKG_CFLAGS)
+NS_CFLAGS  := -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) $(WERROR) -Iinclude -Isim $(PKG_CFLAGS)
 ALL_CFLAGS  = $(NS_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm

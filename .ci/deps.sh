@@ -4,7 +4,7 @@
 #   sh .ci/deps.sh install  the same, said explicitly (make deps)
 # Package names are Debian 12's.
 set -u
-PKGS="build-essential pkg-config libgsl-dev libhdf5-dev hdf5-tools libinih-dev libcmocka-dev python3 python3-h5py python3-numpy python3-matplotlib"
+PKGS="build-essential pkg-config libgsl-dev libhdf5-dev hdf5-tools libinih-dev libcmocka-dev python3 python3-h5py python3-numpy python3-matplotlib valgrind"
 
 missing=""
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -1,0 +1,37 @@
+/* needlesim/study.h — what one run (one sweep case) of a study gets and must produce.
+ *
+ * The runner (runner.h) resolves the case, builds the skin model, opens /runs/NNNN and a row of
+ * the summary table, then calls the study named by [study] type. A study writes its datasets
+ * under ctx->group (every dataset with units), fills its summary columns in row ctx->row, checks
+ * *ctx->cancel between steps (returning NS_EINTERRUPTED when set), and reports progress.
+ */
+#ifndef NEEDLESIM_STUDY_H
+#define NEEDLESIM_STUDY_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "needlesim/config.h"
+#include "needlesim/io.h"
+#include "needlesim/skin.h"
+#include "needlesim/status.h"
+#include "needlesim/table.h"
+
+struct ns_run_ctx {
+  size_t index;                   /* run (sweep case) index */
+  char group[32];                 /* "/runs/0000" */
+  const struct ns_config *cfg;    /* resolved scenario for this run */
+  const struct ns_skin *skin;     /* resolved skin model */
+  struct ns_writer *writer;       /* results file being written */
+  struct ns_table *summary;       /* the /summary table; this run's row is `row` */
+  size_t row;
+  volatile sig_atomic_t *cancel;  /* set by SIGINT/SIGTERM; may be NULL */
+  void (*progress)(void *arg, double fraction); /* fraction of this run done, 0..1; may be NULL */
+  void *progress_arg;
+};
+
+/* [study] type = profile: the resolved layered skin profile (per-layer values with their
+ * literature sources, a depth-sampled profile of every property, vessel depths). */
+enum ns_status ns_study_profile(struct ns_run_ctx *ctx, struct ns_err *err);
+
+#endif /* NEEDLESIM_STUDY_H */
