@@ -129,6 +129,14 @@ enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int nc, int d, struct
         for (int m = 0; m < nb; m++) piv[m] -= tmp[m];
       }
       int sing = nc == 1 ? block_inverse(1, piv, G) : nc == 2 ? block_inverse(2, piv, G) : block_inverse(3, piv, G);
+      /* A unit pivot row (a Dirichlet dof) gets an exactly unit row of G, so the line solve
+       * returns the prescribed value bitwise (the cofactor formula could be 1 ulp off). */
+      for (int r = 0; r < nc && !sing; r++) {
+        int unit = 1;
+        for (int c = 0; c < nc; c++) unit &= piv[r * nc + c] == (r == c ? 1.0 : 0.0);
+        if (unit)
+          for (int c = 0; c < nc; c++) G[r * nc + c] = r == c ? 1.0 : 0.0;
+      }
       if (sing) {
 #pragma omp atomic write
         bad = 1;
