@@ -66,4 +66,14 @@ void ns_material_state_init(const struct ns_material *m, double *state);
 int ns_material_iso_visco(const struct ns_material *m, const double F[9], double dt, const double *state_old,
                           double *state_new, double P[9], double A[81]);
 
+struct ns_skin_layer; /* skin.h */
+
+/* Material of a resolved skin layer (skin.h): E there is the quasi-static long-term small-strain
+ * modulus, so the long-term shear modulus is E/(2(1+nu)), the instantaneous one (mu here) is that
+ * divided by g_inf = 1 - sum g_i, and kappa = E/(3(1-2nu)) (the bulk response does not relax).
+ * alpha, the Prony terms and the density are copied. `model` picks the energy. NS_EINPUT with a
+ * message naming the layer when the values are not a valid material (ns_material_check). */
+enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyper_model model,
+                                      struct ns_material *m, struct ns_err *err);
+
 #endif /* NEEDLESIM_MATERIAL_H */

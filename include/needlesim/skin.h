@@ -29,7 +29,8 @@ struct ns_skin_layer {
   const char *name;            /* "stratum_corneum", ... (the scenario section suffix) */
   double top, bottom;          /* depth below the undeformed surface [m], bottom > top */
   struct ns_sourced thickness;             /* m */
-  struct ns_sourced youngs_modulus;        /* Pa, small-strain E */
+  struct ns_sourced youngs_modulus;        /* Pa, small-strain E: the RELAXED (long-term, quasi-static)
+                                              out-of-plane modulus; instantaneous = E/(1 - sum g) */
   struct ns_sourced poisson_ratio;         /* 1 */
   struct ns_sourced shear_modulus;         /* Pa, derived mu = E/(2(1+nu)) */
   struct ns_sourced bulk_modulus;          /* Pa, derived K = E/(3(1-2nu)) */
@@ -55,6 +56,13 @@ struct ns_skin {
 /* Resolve the skin for a config. NS_EINPUT when an override makes the model impossible (e.g.
  * Prony g summing to >= 1) with a message naming the key. */
 enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out, struct ns_err *err);
+
+/* A configuration at the model's reference state (age 35 y, forearm, hydration 0.5) with no
+ * overrides (all NAN). For tests and tools; scenarios fill struct ns_cfg_skin themselves. */
+void ns_skin_cfg_init(struct ns_cfg_skin *cfg);
+
+/* Instantaneous small-strain modulus E / (1 - sum g) of a resolved layer [Pa]. */
+double ns_skin_instantaneous_modulus(const struct ns_skin_layer *layer);
 
 /* Layer containing `depth` (m below the surface); the hypodermis for depths beyond its top. */
 enum ns_layer_id ns_skin_layer_at(const struct ns_skin *skin, double depth);

@@ -1,0 +1,418 @@
+/* material.c — hyperelastic laws (compressible neo-Hookean, one-term Ogden) and QLV viscoelasticity.
+ *
+ * Public functions (see include/needlesim/material.h for the conventions):
+ *   ns_material_check        validate a parameter set
+ *   ns_material_from_layer   build a material from a resolved skin layer (E, nu, alpha, Prony)
+ *   ns_material_iso          isochoric stress P = dW/dF, tangent A = dP/dF, energy W
+ *   ns_material_vol          volumetric U(J) = (kappa/2)(J-1)^2 and its derivatives
+ *   ns_material_state_size   doubles of QLV history per quadrature point
+ *   ns_material_state_init   history of an undeformed point
+ *   ns_material_iso_visco    QLV (Prony) isochoric stress with its consistent tangent
+ *
+ * Neo-Hookean, W = (mu/2)(J^(-2/3) I1 - 3), is coded in closed form:
+ *   P = mu J^(-2/3) (F - (I1/3) F^-T),
+ *   A_iJkL = mu J^(-2/3) [ d_ik d_JL - (2/3) F^-T_kL (F_iJ - (I1/3) F^-T_iJ)
+ *                          - (2/3) F_kL F^-T_iJ + (I1/3) F^-T_iL F^-T_kJ ].
+ *
+ * Ogden, W = (2 mu/alpha^2)(g Phi - 3) with g = J^(-alpha/3), Phi = tr(C^p) = sum_a c_a^p, p = alpha/2
+ * and c_a the eigenvalues of C = F^T F, is coded as a function of C through matrix functions:
+ *   S = 2 dW/dC = (2 mu/alpha) g X,  X = C^(p-1) - (Phi/3) C^-1,  P = F S.
+ * Everything is evaluated in the eigenbasis V of C (C = V diag(c) V^T, computed by cyclic Jacobi,
+ * which is backward stable and returns V = I for a diagonal C, so equal stretches are exact). The
+ * tangent is the directional derivative of P = F S along each of the nine unit directions
+ * dF = e_k e_L^T: dP = dF S + F dS, with dC = dF^T F + F^T dF. In the eigenbasis
+ * dC^ = V^T dC V = u v^T + v u^T (u = row L of V, v = row k of F V), and the derivative of the
+ * matrix function C^(p-1) is the Daleckii-Krein formula (dC^(p-1))^_ab = D_ab dC^_ab, where
+ * D_ab = (c_a^(p-1) - c_b^(p-1))/(c_a - c_b) for c_a != c_b and (p-1) c_a^(p-2) for c_a = c_b. The
+ * divided difference is evaluated as hi^(q-1) expm1(q log1p(e))/e with e = (lo-hi)/hi, which is
+ * accurate to rounding for all e in (-1, 0] and continuous at coinciding eigenvalues, so no
+ * perturbation of equal stretches is needed. With dg = -(alpha/3) g tr(C^-1 dC)/2 and
+ * dPhi = p tr(C^(p-1) dC):
+ *   dX^ = D o dC^ + (Phi/3) C^-1 dC^ C^-1 - (dPhi/3) C^-1,  dS = (2 mu/alpha)(dg X + g dX).
+ *
+ * QLV: S_iso = g_inf S_e + sum_i H_i with the recursive Prony update in the header. Writing
+ * gamma_i = (1 - exp(-dt/tau_i))/(dt/tau_i), the new stress is S = beta S_e(F) + R with
+ * beta = g_inf + sum_i g_i gamma_i and R = sum_i (exp(-dt/tau_i) H_i^n - g_i gamma_i S_e^n) fixed
+ * by the history, so P = beta P_e + F R and A_iJkL = beta A_e,iJkL + d_ik R_JL (exact, symmetric).
+ */
+#include "needlesim/material.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "needlesim/skin.h"
+
+/* Jacobi sweeps allowed; a 3x3 symmetric matrix converges quadratically in 4-6 sweeps. */
+enum { NS_JACOBI_MAX_SWEEPS = 60 };
+
+/* Factor by which an off-diagonal entry must be smaller than both diagonal entries to be
+ * treated as zero (Numerical Recipes' test: 100 |a_pq| vanishes when added to |a_pp|), i.e. it is
+ * below the rounding of the diagonal and rotating would not change anything. */
+#define NS_JACOBI_NEGLIGIBLE 100.0
+
+/* ---- small dense helpers -------------------------------------------------------------------- */
+
+static double det3(const double F[9]) {
+  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
+}
+
+/* Inverse transpose F^-T of a 3x3 matrix with determinant J != 0 (cofactor matrix / J). */
+static void inv_transpose3(const double F[9], double J, double FiT[9]) {
+  FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
+  FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
+  FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
+  FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
+  FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
+  FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
+  FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
+  FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
+  FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+}
+
+static int all_finite(const double *x, int n) {
+  for (int i = 0; i < n; i++)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+/* Eigen-decomposition of a symmetric 3x3 matrix a = V diag(w) V^T by cyclic Jacobi rotations
+ * (Rutishauser's formulation, as in Numerical Recipes' jacobi). V[3*i+a] is component i of
+ * eigenvector a. Backward stable; a diagonal input returns V = I exactly. */
+static void eig_sym3(const double a_in[9], double w[3], double V[9]) {
+  double a[3][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      a[i][j] = 0.5 * (a_in[3 * i + j] + a_in[3 * j + i]);
+      V[3 * i + j] = i == j ? 1.0 : 0.0;
+    }
+  static const int pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
+  for (int sweep = 0; sweep < NS_JACOBI_MAX_SWEEPS; sweep++) {
+    if (a[0][1] == 0.0 && a[0][2] == 0.0 && a[1][2] == 0.0) break;
+    for (int pr = 0; pr < 3; pr++) {
+      int p = pairs[pr][0], q = pairs[pr][1];
+      double apq = a[p][q];
+      if (apq == 0.0) continue;
+      double gg = NS_JACOBI_NEGLIGIBLE * fabs(apq);
+      if (fabs(a[p][p]) + gg == fabs(a[p][p]) && fabs(a[q][q]) + gg == fabs(a[q][q])) {
+        a[p][q] = a[q][p] = 0.0;
+        continue;
+      }
+      double theta = 0.5 * (a[q][q] - a[p][p]) / apq;
+      double t;
+      if (fabs(theta) > 1e150) /* theta^2 would overflow: t = 1/(2 theta) to rounding */
+        t = 0.5 / theta;
+      else
+        t = (theta >= 0.0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+      double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
+      a[p][p] -= t * apq;
+      a[q][q] += t * apq;
+      a[p][q] = a[q][p] = 0.0;
+      int r = 3 - p - q; /* the third index */
+      double arp = a[r][p], arq = a[r][q];
+      a[r][p] = a[p][r] = c * arp - s * arq;
+      a[r][q] = a[q][r] = s * arp + c * arq;
+      for (int i = 0; i < 3; i++) {
+        double vp = V[3 * i + p], vq = V[3 * i + q];
+        V[3 * i + p] = c * vp - s * vq;
+        V[3 * i + q] = s * vp + c * vq;
+      }
+    }
+  }
+  for (int i = 0; i < 3; i++) w[i] = a[i][i];
+}
+
+/* Relative gap (hi - lo)/hi above which the plain divided difference (x^q - y^q)/(x - y) loses at
+ * most a factor 1/gap = 4 to cancellation, i.e. stays accurate to a few rounding errors. */
+#define NS_DIVDIFF_PLAIN_GAP 0.25
+
+/* Divided difference (x^q - y^q)/(x - y) for x, y > 0 with xq = x^q, yq = y^q given; q x^(q-1)
+ * when x == y. Accurate to rounding for all x, y: well-separated values use the plain quotient,
+ * close ones hi^(q-1) expm1(q log1p(e))/e with e = (lo - hi)/hi, which has no cancellation as
+ * x -> y and tends continuously to q x^(q-1). */
+static double pow_divdiff(double x, double y, double xq, double yq, double q) {
+  if (x == y) return q * xq / x;
+  double hi = fmax(x, y), lo = fmin(x, y);
+  double e = (lo - hi) / hi; /* in (-1, 0) */
+  if (-e > NS_DIVDIFF_PLAIN_GAP) return (xq - yq) / (x - y);
+  double hiq = x > y ? xq : yq;
+  return hiq / hi * expm1(q * log1p(e)) / e;
+}
+
+/* ---- parameter checks ------------------------------------------------------------------------ */
+
+enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err) {
+  if (!m) return ns_err_set(err, NS_EINTERNAL, "material: NULL parameter set");
+  if (m->model != NS_HYPER_NEOHOOKE && m->model != NS_HYPER_OGDEN)
+    return ns_err_set(err, NS_EINPUT, "material: unknown hyperelastic model %d", (int)m->model);
+  if (!(isfinite(m->mu) && m->mu > 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: shear modulus mu must be finite and > 0 Pa, got %g", m->mu);
+  if (!(isfinite(m->kappa) && m->kappa > 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: bulk modulus kappa must be finite and > 0 Pa, got %g", m->kappa);
+  if (m->model == NS_HYPER_OGDEN && !(isfinite(m->alpha) && m->alpha != 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: Ogden exponent alpha must be finite and nonzero, got %g", m->alpha);
+  if (m->nprony < 0 || m->nprony > NS_MAX_PRONY)
+    return ns_err_set(err, NS_EINPUT, "material: number of Prony terms must be in 0..%d, got %d", NS_MAX_PRONY,
+                      m->nprony);
+  double gsum = 0.0;
+  for (int i = 0; i < m->nprony; i++) {
+    if (!(isfinite(m->g[i]) && m->g[i] >= 0.0))
+      return ns_err_set(err, NS_EINPUT, "material: Prony g%d must be finite and >= 0, got %g", i + 1, m->g[i]);
+    if (!(isfinite(m->tau[i]) && m->tau[i] > 0.0))
+      return ns_err_set(err, NS_EINPUT, "material: Prony tau%d must be finite and > 0 s, got %g", i + 1, m->tau[i]);
+    gsum += m->g[i];
+  }
+  if (!(gsum < 1.0))
+    return ns_err_set(err, NS_EINPUT, "material: Prony moduli must sum to < 1 (long-term fraction > 0), got %g", gsum);
+  if (!(isfinite(m->density) && m->density >= 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: density must be finite and >= 0 kg/m^3, got %g", m->density);
+  return NS_OK;
+}
+
+enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyper_model model,
+                                      struct ns_material *m, struct ns_err *err) {
+  if (!L || !m) return ns_err_set(err, NS_EINTERNAL, "material: NULL layer or output");
+  memset(m, 0, sizeof *m);
+  const char *name = L->name ? L->name : "?";
+  double E = L->youngs_modulus.value, nu = L->poisson_ratio.value;
+  if (!(isfinite(E) && E > 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: layer %s: Young's modulus must be > 0 Pa, got %g", name, E);
+  if (!(isfinite(nu) && nu > -1.0 && nu < 0.5))
+    return ns_err_set(err, NS_EINPUT, "material: layer %s: Poisson ratio must be in (-1, 0.5), got %g", name, nu);
+  if (L->nprony < 0 || L->nprony > NS_MAX_PRONY)
+    return ns_err_set(err, NS_EINPUT, "material: layer %s: %d Prony terms, at most %d allowed", name, L->nprony,
+                      NS_MAX_PRONY);
+  m->model = model;
+  m->alpha = L->ogden_alpha.value;
+  m->nprony = L->nprony;
+  double gsum = 0.0;
+  for (int i = 0; i < L->nprony; i++) {
+    m->g[i] = L->prony_g[i].value;
+    m->tau[i] = L->prony_tau[i].value;
+    gsum += m->g[i];
+  }
+  /* E is the quasi-static (long-term) small-strain modulus: the long-term shear modulus is
+   * E/(2(1+nu)) and the instantaneous one, which the QLV law calls mu, is larger by 1/g_inf. The
+   * bulk modulus does not relax (the Prony series acts on the isochoric part only). */
+  double g_inf = 1.0 - gsum;
+  double mu_inf = E / (2.0 * (1.0 + nu));
+  m->mu = g_inf > 0.0 ? mu_inf / g_inf : NAN;
+  m->kappa = E / (3.0 * (1.0 - 2.0 * nu));
+  m->density = L->density.value;
+  enum ns_status s = ns_material_check(m, err);
+  if (s != NS_OK) return ns_err_prefix(err, "layer %s: ", name);
+  return NS_OK;
+}
+
+/* ---- isochoric elastic response ---------------------------------------------------------------- */
+
+/* Neo-Hookean: P, optional A and W, and the isochoric 2nd PK stress S (for the QLV update). */
+static void neohooke_iso(double mu, const double F[9], double J, double P[9], double A[81], double *W, double S[9]) {
+  double FiT[9];
+  inv_transpose3(F, J, FiT);
+  double I1 = 0.0;
+  for (int i = 0; i < 9; i++) I1 += F[i] * F[i];
+  double Jm23 = pow(J, -2.0 / 3.0);
+  double f = mu * Jm23;
+  for (int i = 0; i < 9; i++) P[i] = f * (F[i] - I1 / 3.0 * FiT[i]);
+  if (W) *W = 0.5 * mu * (Jm23 * I1 - 3.0);
+  if (S) {
+    /* S = F^-1 P = mu J^(-2/3) (I - (I1/3) C^-1), C^-1 = F^-1 F^-T, F^-1_IJ = FiT_JI. */
+    for (int I = 0; I < 3; I++)
+      for (int K = 0; K < 3; K++) {
+        double ci = 0.0;
+        for (int j = 0; j < 3; j++) ci += FiT[3 * j + I] * FiT[3 * j + K];
+        S[3 * I + K] = f * ((I == K ? 1.0 : 0.0) - I1 / 3.0 * ci);
+      }
+  }
+  if (A) {
+    for (int i = 0; i < 3; i++)
+      for (int Jj = 0; Jj < 3; Jj++) {
+        int iJ = 3 * i + Jj;
+        double dev = F[iJ] - I1 / 3.0 * FiT[iJ];
+        for (int k = 0; k < 3; k++)
+          for (int L = 0; L < 3; L++) {
+            int kL = 3 * k + L;
+            double v = -2.0 / 3.0 * FiT[kL] * dev - 2.0 / 3.0 * F[kL] * FiT[iJ] + I1 / 3.0 * FiT[3 * i + L] * FiT[3 * k + Jj];
+            if (i == k && Jj == L) v += 1.0;
+            A[iJ * 9 + kL] = f * v;
+          }
+      }
+  }
+}
+
+/* One-term Ogden through the eigenbasis of C (see the file comment). Returns nonzero when an
+ * eigenvalue of C is not positive (F numerically singular). */
+static int ogden_iso(double mu, double alpha, const double F[9], double J, double P[9], double A[81], double *W,
+                     double S[9]) {
+  double C[9];
+  for (int I = 0; I < 3; I++)
+    for (int K = 0; K < 3; K++) C[3 * I + K] = F[I] * F[K] + F[3 + I] * F[3 + K] + F[6 + I] * F[6 + K];
+  double c[3], V[9];
+  eig_sym3(C, c, V);
+  if (!(c[0] > 0.0 && c[1] > 0.0 && c[2] > 0.0)) return 1;
+  const double p = 0.5 * alpha, q = p - 1.0;
+  const double g = pow(J, -alpha / 3.0);
+  const double k2 = 2.0 * mu / alpha; /* S = k2 g X */
+  double cq[3], Phi = 0.0;
+  for (int a = 0; a < 3; a++) {
+    cq[a] = pow(c[a], q);
+    Phi += cq[a] * c[a];
+  }
+  double x[3], s[3]; /* X^ and S^ are diagonal in the eigenbasis */
+  for (int a = 0; a < 3; a++) {
+    x[a] = cq[a] - Phi / (3.0 * c[a]);
+    s[a] = k2 * g * x[a];
+  }
+  if (W) *W = 2.0 * mu / (alpha * alpha) * (g * Phi - 3.0);
+  double FV[9]; /* F V: row k is v for direction (k, L) */
+  for (int i = 0; i < 3; i++)
+    for (int a = 0; a < 3; a++) FV[3 * i + a] = F[3 * i] * V[a] + F[3 * i + 1] * V[3 + a] + F[3 * i + 2] * V[6 + a];
+  double Sm[9]; /* S = V diag(s) V^T */
+  for (int I = 0; I < 3; I++)
+    for (int K = 0; K < 3; K++)
+      Sm[3 * I + K] = s[0] * V[3 * I] * V[3 * K] + s[1] * V[3 * I + 1] * V[3 * K + 1] + s[2] * V[3 * I + 2] * V[3 * K + 2];
+  /* P = F S = (F V) diag(s) V^T. */
+  for (int i = 0; i < 3; i++)
+    for (int Jj = 0; Jj < 3; Jj++)
+      P[3 * i + Jj] = FV[3 * i] * s[0] * V[3 * Jj] + FV[3 * i + 1] * s[1] * V[3 * Jj + 1] + FV[3 * i + 2] * s[2] * V[3 * Jj + 2];
+  if (S) memcpy(S, Sm, sizeof Sm);
+  if (!A) return 0;
+  /* K_ab = D_ab + Phi/(3 c_a c_b) multiplies dC^_ab in dX^ (both terms act entrywise). */
+  double Kab[3][3];
+  for (int a = 0; a < 3; a++)
+    for (int b = a; b < 3; b++)
+      Kab[a][b] = Kab[b][a] = pow_divdiff(c[a], c[b], cq[a], cq[b], q) + Phi / (3.0 * c[a] * c[b]);
+  for (int k = 0; k < 3; k++)
+    for (int L = 0; L < 3; L++) {
+      const double *u = V + 3 * L, *v = FV + 3 * k;
+      double dC[3][3];
+      double trCi = 0.0, trCq = 0.0;
+      for (int a = 0; a < 3; a++) {
+        for (int b = 0; b < 3; b++) dC[a][b] = u[a] * v[b] + v[a] * u[b];
+        trCi += dC[a][a] / c[a];
+        trCq += dC[a][a] * cq[a];
+      }
+      double dg = -alpha / 6.0 * g * trCi;
+      double dPhi = p * trCq;
+      double dS[3][3];
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) {
+          double dx = Kab[a][b] * dC[a][b];
+          if (a == b) dx += -dPhi / (3.0 * c[a]);
+          dS[a][b] = k2 * (g * dx + (a == b ? dg * x[a] : 0.0));
+        }
+      /* F dS = (F V) dS^ V^T; then add dF S = e_k (row L of S). */
+      double T[3][3]; /* (F V) dS^ */
+      for (int i = 0; i < 3; i++)
+        for (int b = 0; b < 3; b++) T[i][b] = FV[3 * i] * dS[0][b] + FV[3 * i + 1] * dS[1][b] + FV[3 * i + 2] * dS[2][b];
+      for (int i = 0; i < 3; i++)
+        for (int Jj = 0; Jj < 3; Jj++) {
+          double val = T[i][0] * V[3 * Jj] + T[i][1] * V[3 * Jj + 1] + T[i][2] * V[3 * Jj + 2];
+          if (i == k) val += Sm[3 * L + Jj];
+          A[(3 * i + Jj) * 9 + 3 * k + L] = val;
+        }
+    }
+  return 0;
+}
+
+/* Isochoric elastic response with the 2nd PK stress S as an extra (optional) output. */
+static int iso_eval(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W, double S[9]) {
+  double J = det3(F);
+  if (!(J > 0.0) || !isfinite(J)) return 1;
+  if (m->model == NS_HYPER_OGDEN) {
+    if (ogden_iso(m->mu, m->alpha, F, J, P, A, W, S)) return 1;
+  } else {
+    neohooke_iso(m->mu, F, J, P, A, W, S);
+  }
+  if (!all_finite(P, 9)) return 1;
+  if (A && !all_finite(A, 81)) return 1;
+  if (W && !isfinite(*W)) return 1;
+  return 0;
+}
+
+int ns_material_iso(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W) {
+  return iso_eval(m, F, P, A, W, NULL);
+}
+
+void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
+  double d = J - 1.0;
+  if (U) *U = 0.5 * m->kappa * d * d;
+  if (dU) *dU = m->kappa * d;
+  if (d2U) *d2U = m->kappa;
+}
+
+/* ---- QLV viscoelasticity ------------------------------------------------------------------------ */
+
+size_t ns_material_state_size(const struct ns_material *m) {
+  return m->nprony > 0 ? (size_t)6 * (size_t)(m->nprony + 1) : 0;
+}
+
+void ns_material_state_init(const struct ns_material *m, double *state) {
+  size_t n = ns_material_state_size(m);
+  for (size_t i = 0; i < n; i++) state[i] = 0.0;
+}
+
+/* Symmetric tensor <-> 6-vector (xx, yy, zz, xy, yz, zx). */
+static void sym_to6(const double S[9], double v[6]) {
+  v[0] = S[0];
+  v[1] = S[4];
+  v[2] = S[8];
+  v[3] = 0.5 * (S[1] + S[3]);
+  v[4] = 0.5 * (S[5] + S[7]);
+  v[5] = 0.5 * (S[2] + S[6]);
+}
+
+static void sym_from6(const double v[6], double S[9]) {
+  S[0] = v[0];
+  S[4] = v[1];
+  S[8] = v[2];
+  S[1] = S[3] = v[3];
+  S[5] = S[7] = v[4];
+  S[2] = S[6] = v[5];
+}
+
+/* Below this dt/tau the factor (1 - exp(-x))/x equals 1 - x/2 to rounding; at x = 0 it is 1. */
+#define NS_QLV_TINY_STEP 1e-300
+
+int ns_material_iso_visco(const struct ns_material *m, const double F[9], double dt, const double *state_old,
+                          double *state_new, double P[9], double A[81]) {
+  if (m->nprony == 0) return iso_eval(m, F, P, A, NULL, NULL);
+  if (!(dt >= 0.0)) return 1;
+  double Pe[9], Se[9];
+  if (iso_eval(m, F, Pe, A, NULL, Se)) return 1;
+  double se[6], se_old[6];
+  sym_to6(Se, se);
+  const int n = m->nprony;
+  memcpy(se_old, state_old + 6 * n, sizeof se_old);
+  double g_inf = 1.0, beta, R[6] = {0, 0, 0, 0, 0, 0}, Hnew[NS_MAX_PRONY][6];
+  for (int i = 0; i < n; i++) g_inf -= m->g[i];
+  beta = g_inf;
+  for (int i = 0; i < n; i++) {
+    double x = dt / m->tau[i];
+    double e = exp(-x);
+    double gam = x > NS_QLV_TINY_STEP ? -expm1(-x) / x : 1.0;
+    double gg = m->g[i] * gam;
+    beta += gg;
+    for (int c = 0; c < 6; c++) {
+      double h = e * state_old[6 * i + c] - gg * se_old[c];
+      R[c] += h;
+      Hnew[i][c] = h + gg * se[c];
+    }
+  }
+  double Rm[9];
+  sym_from6(R, Rm);
+  for (int i = 0; i < 3; i++)
+    for (int Jj = 0; Jj < 3; Jj++)
+      P[3 * i + Jj] = beta * Pe[3 * i + Jj] + F[3 * i] * Rm[Jj] + F[3 * i + 1] * Rm[3 + Jj] + F[3 * i + 2] * Rm[6 + Jj];
+  if (A) {
+    for (int r = 0; r < 81; r++) A[r] *= beta;
+    for (int i = 0; i < 3; i++)
+      for (int Jj = 0; Jj < 3; Jj++)
+        for (int L = 0; L < 3; L++) A[(3 * i + Jj) * 9 + 3 * i + L] += Rm[3 * L + Jj];
+  }
+  for (int i = 0; i < n; i++) memcpy(state_new + 6 * i, Hnew[i], sizeof Hnew[i]);
+  memcpy(state_new + 6 * n, se, sizeof se);
+  if (!all_finite(P, 9)) return 1;
+  if (A && !all_finite(A, 81)) return 1;
+  return 0;
+}

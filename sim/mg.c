@@ -1,0 +1,480 @@
+/* mg.c — geometric multigrid hierarchy, Galerkin coarse operators, transfers and the V-cycle.
+ *
+ *   ns_mg_create   grid hierarchy (every-other-node coarsening) and level storage
+ *   ns_mg_setup    Dirichlet detection, Galerkin operators P^T A P, line factorisations, coarse LU
+ *   ns_mg_vcycle   one V-cycle x <- x + V(b - A x)
+ *   ns_mg_levels   number of levels
+ *   ns_mg_free     release everything (NULL is a no-op)
+ *
+ * Interpolation P (fine level l from coarse level l+1), per direction, with x the fine-level node
+ * coordinates: an even fine index 2I takes coarse node I with weight 1; an odd fine index 2I+1
+ * takes coarse I with weight w = (x[2I+2] - x[2I+1]) / (x[2I+2] - x[2I]) and coarse I+1 with 1 - w
+ * (linear in physical coordinates, so exact for linear fields on graded grids). In 2D/3D the
+ * weights are tensor products. Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
+ * columns for coarse dofs that sit on a fine Dirichlet dof, so coarse corrections never change a
+ * Dirichlet dof, and the coarse Dirichlet rows of P^T A P are zero and get a unit diagonal.
+ * Restriction is P^T, so the V-cycle (symmetric smoother, exact coarse solve) is symmetric
+ * positive definite for an SPD operator and a valid CG preconditioner.
+ *
+ * Parallelism: every kernel loops over the rows it writes (fine nodes for P, coarse nodes for
+ * P^T and for the Galerkin product), each row written by one thread in a fixed order, so the
+ * results are bitwise identical for any thread count.
+ */
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mg_impl.h"
+#include "needlesim/vec.h"
+
+/* Direction triples of the stencil entries and of the 3^ndim support offsets. */
+static void stencil_dirs(int ndim, int dir[27][3]) {
+  const int ns = ndim == 2 ? 9 : 27;
+  for (int s = 0; s < ns; s++) {
+    dir[s][0] = s % 3 - 1;
+    dir[s][1] = (s / 3) % 3 - 1;
+    dir[s][2] = ndim == 3 ? s / 9 - 1 : 0;
+  }
+}
+
+static inline void node_ijk(const struct ns_grid *g, size_t node, int ijk[3]) {
+  ijk[0] = (int)(node % (size_t)g->n[0]);
+  ijk[1] = (int)((node / (size_t)g->n[0]) % (size_t)g->n[1]);
+  ijk[2] = (int)(node / ((size_t)g->n[0] * (size_t)g->n[1]));
+}
+
+/* Weight of coarse index I in the interpolation to fine index f (|f - 2I| <= 1) along one
+ * direction; w holds the left-parent weights of the odd fine indices. */
+static inline double pw(const double *w, int f, int I) {
+  if (f == 2 * I) return 1.0;
+  return f > 2 * I ? w[f] : 1.0 - w[f];
+}
+
+/* Coarse parents of fine index f along one direction: count, indices and weights. */
+static inline int parents(const double *w, int f, int J[2], double wt[2]) {
+  if (!(f & 1)) {
+    J[0] = f / 2;
+    wt[0] = 1.0;
+    return 1;
+  }
+  J[0] = (f - 1) / 2;
+  wt[0] = w[f];
+  J[1] = (f + 1) / 2;
+  wt[1] = 1.0 - w[f];
+  return 2;
+}
+
+static void level_free(struct ns_mg_level *L) {
+  ns_grid_free(L->gown);
+  ns_smat_free(L->Aown);
+  free(L->mask);
+  for (int d = 0; d < 3; d++) {
+    ns_vec_free(L->fac[d]);
+    free(L->w[d]);
+  }
+  ns_vec_free(L->x);
+  ns_vec_free(L->b);
+  ns_vec_free(L->r);
+  memset(L, 0, sizeof *L);
+}
+
+void ns_mg_free(struct ns_mg *mg) {
+  if (!mg) return;
+  for (int l = 0; l < mg->nlev; l++) level_free(&mg->lev[l]);
+  if (mg->lu) gsl_matrix_free(mg->lu);
+  if (mg->perm) gsl_permutation_free(mg->perm);
+  if (mg->cb) gsl_vector_free(mg->cb);
+  ns_vec_free(mg->kw);
+  free(mg->hess);
+  free(mg);
+}
+
+int ns_mg_levels(const struct ns_mg *mg) { return mg ? mg->nlev : 0; }
+
+static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse, struct ns_err *err) {
+  const struct ns_grid *g = L->g;
+  const size_t ndof = g->nnodes * (size_t)nc;
+  L->mask = calloc(ndof, 1);
+  L->x = ns_vec_alloc(ndof);
+  L->b = ns_vec_alloc(ndof);
+  L->r = ns_vec_alloc(ndof);
+  int ok = L->mask && L->x && L->b && L->r;
+  for (int d = 0; d < g->ndim; d++) {
+    L->fac[d] = ns_vec_alloc(g->nnodes * 2 * (size_t)(nc * nc));
+    ok = ok && L->fac[d];
+    if (has_coarse) {
+      L->w[d] = calloc((size_t)g->n[d], sizeof(double));
+      ok = ok && L->w[d];
+      if (L->w[d])
+        for (int i = 1; i < g->n[d]; i += 2) {
+          const double *x = g->x[d];
+          L->w[d][i] = (x[i + 1] - x[i]) / (x[i + 1] - x[i - 1]);
+        }
+    }
+  }
+  if (!ok) return ns_err_set(err, NS_ENOMEM, "mg: out of memory for a level of %zu nodes", g->nnodes);
+  return NS_OK;
+}
+
+enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
+  *out = NULL;
+  if (ncomp < 1 || ncomp > 3) return ns_err_set(err, NS_EINTERNAL, "mg: ncomp %d not in 1..3", ncomp);
+  struct ns_mg *mg = calloc(1, sizeof *mg);
+  if (!mg) return ns_err_set(err, NS_ENOMEM, "mg: out of memory");
+  mg->ncomp = ncomp;
+  mg->lev[0].g = fine;
+  mg->nlev = 1;
+  enum ns_status s = NS_OK;
+  /* Coarsen while the grid allows it and the level is still larger than the direct-solve target. */
+  while (mg->nlev < NS_MG_MAX_LEVELS) {
+    const struct ns_grid *g = mg->lev[mg->nlev - 1].g;
+    if (g->nnodes * (size_t)ncomp <= NS_MG_COARSE_TARGET || ns_grid_max_levels(g, 1) < 1) break;
+    struct ns_mg_level *C = &mg->lev[mg->nlev];
+    s = ns_grid_coarsen(g, &C->gown, err);
+    if (s != NS_OK) goto fail;
+    C->g = C->gown;
+    s = ns_smat_create(C->g, ncomp, &C->Aown, err);
+    if (s != NS_OK) goto fail;
+    C->A = C->Aown;
+    mg->nlev++;
+  }
+  for (int l = 0; l < mg->nlev; l++) {
+    s = level_alloc(&mg->lev[l], ncomp, l + 1 < mg->nlev, err);
+    if (s != NS_OK) goto fail;
+  }
+  {
+    const struct ns_grid *gc = mg->lev[mg->nlev - 1].g;
+    const size_t nd = gc->nnodes * (size_t)ncomp;
+    mg->direct = nd <= NS_MG_DIRECT_MAX;
+    if (mg->direct) {
+      mg->lu = gsl_matrix_alloc(nd, nd);
+      mg->perm = gsl_permutation_alloc(nd);
+      mg->cb = gsl_vector_alloc(nd);
+      if (!mg->lu || !mg->perm || !mg->cb) {
+        s = ns_err_set(err, NS_ENOMEM, "mg: out of memory for the %zu x %zu coarse matrix", nd, nd);
+        goto fail;
+      }
+    }
+  }
+  *out = mg;
+  return NS_OK;
+fail:
+  ns_mg_free(mg);
+  return s;
+}
+
+/* A dof is Dirichlet when its row is the unit row: diagonal 1, every other entry 0. */
+static void detect_dirichlet(const struct ns_smat *A, uint8_t *mask) {
+  const int nc = A->ncomp, ns = A->nstencil, centre = ns / 2;
+  const size_t nn = A->grid->nnodes, bs = A->bs;
+  const double *a = A->a;
+#pragma omp parallel for default(none) shared(a, mask) firstprivate(nc, ns, centre, nn, bs) schedule(static)
+  for (size_t node = 0; node < nn; node++) {
+    for (int r = 0; r < nc; r++) {
+      int unit = 1;
+      for (int s = 0; s < ns && unit; s++)
+        for (int c = 0; c < nc; c++) {
+          double v = a[node * bs + (size_t)(s * nc * nc + r * nc + c)];
+          double want = (s == centre && c == r) ? 1.0 : 0.0;
+          if (v != want) {
+            unit = 0;
+            break;
+          }
+        }
+      mask[node * (size_t)nc + (size_t)r] = (uint8_t)unit;
+    }
+  }
+}
+
+/* A_c = P^T A_f P for one coarse level (see the file comment for P). For each coarse node I and
+ * each fine node f in its support (f = 2I + o, o in {-1,0,1}^ndim), each fine stencil entry
+ * (f -> g) is spread onto the coarse parents J of g, which always lie in I's stencil. */
+static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc) {
+  const struct ns_grid *gf = F->g, *gc = C->g;
+  const int ndim = gf->ndim, ns = ndim == 2 ? 9 : 27, nb = nc * nc;
+  const size_t bs = (size_t)ns * (size_t)nb, nnc = gc->nnodes;
+  int dir[27][3];
+  stencil_dirs(ndim, dir);
+  const double *af = F->A->a;
+  double *ac = C->Aown->a;
+  const uint8_t *mf = F->mask, *mc = C->mask;
+  const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  /* Setup kernel: one coarse row per iteration, accumulated in a fixed order. */
+#pragma omp parallel for default(none) shared(af, ac, mf, mc, dir, gf, gc) \
+    firstprivate(ndim, ns, nb, bs, nnc, nc, w0, w1, w2) schedule(static)
+  for (size_t I = 0; I < nnc; I++) {
+    const double *wd[3] = {w0, w1, w2};
+    int Ic[3];
+    node_ijk(gc, I, Ic);
+    double *aI = ac + I * bs;
+    for (size_t m = 0; m < bs; m++) aI[m] = 0.0;
+    for (int so = 0; so < ns; so++) {
+      int f[3];
+      double wf = 1.0;
+      int ok = 1;
+      for (int q = 0; q < 3; q++) {
+        f[q] = 2 * Ic[q] + dir[so][q];
+        if (q < ndim) {
+          ok &= f[q] >= 0 && f[q] < gf->n[q];
+          if (ok) wf *= pw(wd[q], f[q], Ic[q]);
+        } else {
+          f[q] = 0;
+        }
+      }
+      if (!ok || wf == 0.0) continue;
+      const size_t fn = ns_grid_index(gf, f[0], f[1], f[2]);
+      double pf[3];
+      int any = 0;
+      for (int r = 0; r < nc; r++) {
+        pf[r] = (mf[fn * (size_t)nc + (size_t)r] || mc[I * (size_t)nc + (size_t)r]) ? 0.0 : wf;
+        any |= pf[r] != 0.0;
+      }
+      if (!any) continue;
+      for (int s = 0; s < ns; s++) {
+        int gi[3] = {0, 0, 0};
+        int in = 1;
+        for (int q = 0; q < ndim; q++) {
+          gi[q] = f[q] + dir[s][q];
+          in &= gi[q] >= 0 && gi[q] < gf->n[q];
+        }
+        if (!in) continue;
+        const double *blk = af + fn * bs + (size_t)s * (size_t)nb;
+        const size_t gn = ns_grid_index(gf, gi[0], gi[1], gi[2]);
+        int Jq[3][2], npar[3] = {1, 1, 1};
+        double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
+        Jq[2][0] = 0;
+        for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], gi[q], Jq[q], Wq[q]);
+        for (int a2 = 0; a2 < npar[2]; a2++)
+          for (int a1 = 0; a1 < npar[1]; a1++)
+            for (int a0 = 0; a0 < npar[0]; a0++) {
+              const double wJ = Wq[0][a0] * Wq[1][a1] * Wq[2][a2];
+              if (wJ == 0.0) continue;
+              const int dJ[3] = {Jq[0][a0] - Ic[0], Jq[1][a1] - Ic[1], ndim == 3 ? Jq[2][a2] - Ic[2] : 0};
+              const size_t Jn = ns_grid_index(gc, Jq[0][a0], Jq[1][a1], ndim == 3 ? Jq[2][a2] : 0);
+              double *out = aI + (size_t)ns_smat_stencil_index(ndim, dJ) * (size_t)nb;
+              for (int c = 0; c < nc; c++) {
+                if (mf[gn * (size_t)nc + (size_t)c] || mc[Jn * (size_t)nc + (size_t)c]) continue;
+                for (int r = 0; r < nc; r++) out[r * nc + c] += pf[r] * blk[r * nc + c] * wJ;
+              }
+            }
+      }
+    }
+  }
+}
+
+/* Coarse Dirichlet rows: a coarse dof on a fine Dirichlet dof, or one whose row came out zero
+ * (its whole interpolation support is Dirichlet), becomes a unit row. */
+static void coarse_dirichlet(struct ns_mg_level *C, int nc) {
+  const int ns = C->A->nstencil, centre = ns / 2;
+  const size_t bs = C->A->bs, nn = C->g->nnodes;
+  double *a = C->Aown->a;
+  uint8_t *mask = C->mask;
+#pragma omp parallel for default(none) shared(a, mask) firstprivate(nc, ns, centre, bs, nn) schedule(static)
+  for (size_t node = 0; node < nn; node++)
+    for (int r = 0; r < nc; r++) {
+      int zero = 1;
+      for (int s = 0; s < ns && zero; s++)
+        for (int c = 0; c < nc; c++) zero &= a[node * bs + (size_t)(s * nc * nc + r * nc + c)] == 0.0;
+      if (zero) mask[node * (size_t)nc + (size_t)r] = 1;
+      if (mask[node * (size_t)nc + (size_t)r]) a[node * bs + (size_t)(centre * nc * nc + r * nc + r)] = 1.0;
+    }
+}
+
+/* x_f += P x_c (over fine nodes). */
+static void prolong_add(const struct ns_mg_level *F, const struct ns_mg_level *C, int nc, const double *xc,
+                        double *xf) {
+  const struct ns_grid *gf = F->g, *gc = C->g;
+  const int ndim = gf->ndim;
+  const size_t nn = gf->nnodes;
+  const uint8_t *mf = F->mask, *mc = C->mask;
+  const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  /* Interpolation: x_f(i) += sum over the 1..2^ndim coarse parents J of w(i,J) x_c(J). */
+#pragma omp parallel for default(none) shared(gf, gc, mf, mc, xc, xf) firstprivate(ndim, nn, nc, w0, w1, w2) \
+    schedule(static)
+  for (size_t node = 0; node < nn; node++) {
+    const double *wd[3] = {w0, w1, w2};
+    int f[3];
+    node_ijk(gf, node, f);
+    int Jq[3][2] = {{0, 0}, {0, 0}, {0, 0}}, npar[3] = {1, 1, 1};
+    double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
+    for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], f[q], Jq[q], Wq[q]);
+    double acc[3] = {0.0, 0.0, 0.0};
+    for (int a2 = 0; a2 < npar[2]; a2++)
+      for (int a1 = 0; a1 < npar[1]; a1++)
+        for (int a0 = 0; a0 < npar[0]; a0++) {
+          const double wJ = Wq[0][a0] * Wq[1][a1] * Wq[2][a2];
+          const size_t Jn = ns_grid_index(gc, Jq[0][a0], Jq[1][a1], Jq[2][a2]);
+          for (int c = 0; c < nc; c++)
+            if (!mc[Jn * (size_t)nc + (size_t)c]) acc[c] += wJ * xc[Jn * (size_t)nc + (size_t)c];
+        }
+    for (int c = 0; c < nc; c++)
+      if (!mf[node * (size_t)nc + (size_t)c]) xf[node * (size_t)nc + (size_t)c] += acc[c];
+  }
+}
+
+/* b_c = P^T r_f (over coarse nodes). */
+static void restrict_res(const struct ns_mg_level *F, const struct ns_mg_level *C, int nc, const double *rf,
+                         double *bc) {
+  const struct ns_grid *gf = F->g, *gc = C->g;
+  const int ndim = gf->ndim, ns = ndim == 2 ? 9 : 27;
+  const size_t nnc = gc->nnodes;
+  const uint8_t *mf = F->mask, *mc = C->mask;
+  const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  int dir[27][3];
+  stencil_dirs(ndim, dir);
+  /* Restriction: b_c(J) = sum over the 3^ndim fine nodes i around 2J of w(i,J) r_f(i). */
+#pragma omp parallel for default(none) shared(gf, gc, mf, mc, rf, bc, dir) \
+    firstprivate(ndim, ns, nnc, nc, w0, w1, w2) schedule(static)
+  for (size_t J = 0; J < nnc; J++) {
+    const double *wd[3] = {w0, w1, w2};
+    int Jc[3];
+    node_ijk(gc, J, Jc);
+    double acc[3] = {0.0, 0.0, 0.0};
+    for (int so = 0; so < ns; so++) {
+      int f[3] = {0, 0, 0};
+      double wf = 1.0;
+      int ok = 1;
+      for (int q = 0; q < ndim; q++) {
+        f[q] = 2 * Jc[q] + dir[so][q];
+        ok &= f[q] >= 0 && f[q] < gf->n[q];
+        if (ok) wf *= pw(wd[q], f[q], Jc[q]);
+      }
+      if (!ok) continue;
+      const size_t fn = ns_grid_index(gf, f[0], f[1], f[2]);
+      for (int c = 0; c < nc; c++)
+        if (!mf[fn * (size_t)nc + (size_t)c]) acc[c] += wf * rf[fn * (size_t)nc + (size_t)c];
+    }
+    for (int c = 0; c < nc; c++)
+      bc[J * (size_t)nc + (size_t)c] = mc[J * (size_t)nc + (size_t)c] ? 0.0 : acc[c];
+  }
+}
+
+/* Coarse-level Dirichlet mask from the fine one: the coarse node 2I coincides with a fine node. */
+static void coarse_mask(const struct ns_mg_level *F, struct ns_mg_level *C, int nc) {
+  const struct ns_grid *gf = F->g, *gc = C->g;
+  for (size_t I = 0; I < gc->nnodes; I++) {
+    int ic[3];
+    node_ijk(gc, I, ic);
+    size_t fn = ns_grid_index(gf, 2 * ic[0], 2 * ic[1], gf->ndim == 3 ? 2 * ic[2] : 0);
+    for (int c = 0; c < nc; c++) C->mask[I * (size_t)nc + (size_t)c] = F->mask[fn * (size_t)nc + (size_t)c];
+  }
+}
+
+static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
+  const struct ns_mg_level *L = &mg->lev[mg->nlev - 1];
+  const struct ns_grid *g = L->g;
+  const int nc = mg->ncomp, ndim = g->ndim, ns = ndim == 2 ? 9 : 27;
+  int dir[27][3];
+  stencil_dirs(ndim, dir);
+  gsl_matrix_set_zero(mg->lu);
+  for (size_t node = 0; node < g->nnodes; node++) {
+    int ijk[3];
+    node_ijk(g, node, ijk);
+    for (int s = 0; s < ns; s++) {
+      int nb[3] = {0, 0, 0}, in = 1;
+      for (int q = 0; q < ndim; q++) {
+        nb[q] = ijk[q] + dir[s][q];
+        in &= nb[q] >= 0 && nb[q] < g->n[q];
+      }
+      if (!in) continue;
+      size_t col = ns_grid_index(g, nb[0], nb[1], nb[2]);
+      for (int r = 0; r < nc; r++)
+        for (int c = 0; c < nc; c++)
+          gsl_matrix_set(mg->lu, node * (size_t)nc + (size_t)r, col * (size_t)nc + (size_t)c,
+                         L->A->a[node * L->A->bs + (size_t)(s * nc * nc + r * nc + c)]);
+    }
+  }
+  int signum = 0;
+  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  int gs = gsl_linalg_LU_decomp(mg->lu, mg->perm, &signum);
+  gsl_set_error_handler(old);
+  if (gs != GSL_SUCCESS)
+    return ns_err_set(err, NS_ECONV, "mg: LU of the coarsest operator failed (%s)", gsl_strerror(gs));
+  for (size_t i = 0; i < mg->lu->size1; i++)
+    if (gsl_matrix_get(mg->lu, i, i) == 0.0)
+      return ns_err_set(err, NS_ECONV, "mg: the coarsest operator is singular (zero pivot at dof %zu)", i);
+  return NS_OK;
+}
+
+enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_err *err) {
+  mg->ready = 0;
+  const struct ns_grid *g = mg->lev[0].g;
+  if (A->ncomp != mg->ncomp || A->grid->ndim != g->ndim || A->grid->n[0] != g->n[0] || A->grid->n[1] != g->n[1] ||
+      A->grid->n[2] != g->n[2])
+    return ns_err_set(err, NS_EINTERNAL, "mg: operator (ncomp %d, %d x %d x %d nodes) does not match the hierarchy",
+                      A->ncomp, A->grid->n[0], A->grid->n[1], A->grid->n[2]);
+  mg->lev[0].A = A;
+  detect_dirichlet(A, mg->lev[0].mask);
+  for (int l = 0; l + 1 < mg->nlev; l++) {
+    coarse_mask(&mg->lev[l], &mg->lev[l + 1], mg->ncomp);
+    galerkin(&mg->lev[l], &mg->lev[l + 1], mg->ncomp);
+    coarse_dirichlet(&mg->lev[l + 1], mg->ncomp);
+  }
+  for (int l = 0; l < mg->nlev; l++) {
+    if (l == mg->nlev - 1 && mg->direct) break;
+    for (int d = 0; d < g->ndim; d++) {
+      enum ns_status s = ns_mg_lines_factor(&mg->lev[l], mg->ncomp, d, err);
+      if (s != NS_OK) return ns_err_prefix(err, "level %d: ", l);
+    }
+  }
+  if (mg->direct) NS_TRY(coarse_factor(mg, err));
+  mg->ready = 1;
+  return NS_OK;
+}
+
+/* One symmetric-order smoothing step: lines along z first (forward) and the exact reverse of
+ * the forward order (post), so that pre- and post-smoothing are adjoint. */
+static void smooth(const struct ns_mg_level *L, int nc, int post, const double *b, double *x) {
+  const int ndim = L->g->ndim;
+  for (int q = 0; q < ndim; q++) {
+    const int d = post ? q : ndim - 1 - q;
+    ns_mg_lines_sweep(L, nc, d, post, b, x);
+  }
+}
+
+static void coarse_solve(struct ns_mg *mg, const double *b, double *x) {
+  struct ns_mg_level *L = &mg->lev[mg->nlev - 1];
+  const int nc = mg->ncomp;
+  const size_t nd = L->g->nnodes * (size_t)nc;
+  if (mg->direct) {
+    ns_smat_residual(L->A, b, x, L->r);
+    for (size_t i = 0; i < nd; i++) gsl_vector_set(mg->cb, i, L->r[i]);
+    gsl_linalg_LU_svx(mg->lu, mg->perm, mg->cb);
+    for (size_t i = 0; i < nd; i++) x[i] += gsl_vector_get(mg->cb, i);
+    return;
+  }
+  for (int it = 0; it < NS_MG_COARSE_SWEEPS; it++) {
+    smooth(L, nc, 0, b, x);
+    smooth(L, nc, 1, b, x);
+  }
+}
+
+static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, int pre, int post) {
+  struct ns_mg_level *L = &mg->lev[l];
+  const int nc = mg->ncomp;
+  if (l == mg->nlev - 1) {
+    coarse_solve(mg, b, x);
+    return;
+  }
+  struct ns_mg_level *C = &mg->lev[l + 1];
+  for (int s = 0; s < pre; s++) smooth(L, nc, 0, b, x);
+  ns_smat_residual(L->A, b, x, L->r);
+  restrict_res(L, C, nc, L->r, C->b);
+  ns_vec_set(C->g->nnodes * (size_t)nc, C->x, 0.0);
+  vcycle_level(mg, l + 1, C->b, C->x, pre, post);
+  prolong_add(L, C, nc, C->x, x);
+  for (int s = 0; s < post; s++) smooth(L, nc, 1, b, x);
+}
+
+void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post) {
+  ns_vec_set(mg->lev[0].g->nnodes * (size_t)mg->ncomp, z, 0.0);
+  vcycle_level(mg, 0, r, z, pre, post);
+}
+
+enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err) {
+  if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: ns_mg_vcycle before a successful ns_mg_setup");
+  struct ns_linsolve_opts o = ns_linsolve_defaults();
+  vcycle_level(mg, 0, b, x, o.pre_smooth, o.post_smooth);
+  return NS_OK;
+}

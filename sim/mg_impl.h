@@ -1,0 +1,67 @@
+/* mg_impl.h — private to the mg module (sim/mg.c, sim/mg_smooth.c, sim/krylov.c).
+ *
+ * The multigrid hierarchy and the kernels the three files share:
+ *   ns_mg_lines_factor   block-tridiagonal LU of every grid line along one direction (setup)
+ *   ns_mg_lines_sweep    one coloured (zebra) line Gauss-Seidel sweep along one direction
+ *   ns_mg_apply_prec     z = V(r): one V-cycle from a zero initial guess (the preconditioner)
+ */
+#ifndef NEEDLESIM_MG_IMPL_H
+#define NEEDLESIM_MG_IMPL_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_permutation.h>
+#include <stdint.h>
+
+#include "needlesim/mg.h"
+
+/* Deepest hierarchy we build: 2^15 cells per direction is far beyond any grid we can store. */
+#define NS_MG_MAX_LEVELS 16
+
+/* Stop coarsening once a level has at most this many unknowns: the dense LU of the coarsest
+ * operator then costs at most (1/3)(600)^3 ~ 7e7 flops once per setup. */
+#define NS_MG_COARSE_TARGET 600
+
+/* Largest coarsest grid (unknowns) we factor densely; beyond it (a grid whose node counts do not
+ * allow enough coarsenings) the coarsest level is relaxed by NS_MG_COARSE_SWEEPS smoother sweeps. */
+#define NS_MG_DIRECT_MAX 4000
+#define NS_MG_COARSE_SWEEPS 20
+
+struct ns_mg_level {
+  const struct ns_grid *g; /* this level's grid (level 0: the caller's) */
+  struct ns_grid *gown;    /* owned coarse grid (NULL on level 0) */
+  const struct ns_smat *A; /* this level's operator (level 0: the caller's) */
+  struct ns_smat *Aown;    /* owned Galerkin operator (NULL on level 0) */
+  uint8_t *mask;           /* per dof: 1 = Dirichlet (unit diagonal row, zero row and column) */
+  double *fac[3];          /* per line direction: per node [G (nc*nc), C (nc*nc)] of the line LU */
+  double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
+                              coarse parent (i-1)/2 in the interpolation to this node */
+  double *x, *b, *r;       /* level vectors (x, b unused on level 0) */
+};
+
+struct ns_mg {
+  int ncomp, nlev, ready;
+  struct ns_mg_level lev[NS_MG_MAX_LEVELS];
+  /* Coarsest level: dense LU (direct == 1) or relaxation. */
+  int direct;
+  gsl_matrix *lu;
+  gsl_permutation *perm;
+  gsl_vector *cb;
+  /* Krylov workspace, sized on first use. */
+  double *kw;
+  size_t kw_vectors;
+  double *hess; /* GMRES Hessenberg, Givens and small vectors */
+  int hess_m;
+};
+
+/* Factor the block-tridiagonal line operators along direction d of level lev. */
+enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int ncomp, int d, struct ns_err *err);
+
+/* One line Gauss-Seidel sweep along direction d: for each colour in order (reverse == 0) or in
+ * reverse order, solve every line of that colour exactly for the current values elsewhere. */
+void ns_mg_lines_sweep(const struct ns_mg_level *lev, int ncomp, int d, int reverse, const double *b,
+                       double *x);
+
+/* z = V(r) with a zero initial guess on the finest level. */
+void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post);
+
+#endif /* NEEDLESIM_MG_IMPL_H */

@@ -1,0 +1,751 @@
+/* test_material.c — unit tests of the hyperelastic laws and the QLV update (sim/material.c).
+ *
+ * Checks against independent expectations:
+ *   - P against central finite differences of W, A against central finite differences of P;
+ *   - A major-symmetric (a Hessian);
+ *   - closed-form principal Cauchy stresses for diagonal F (neo-Hookean, Ogden), Ogden alpha = 2
+ *     against neo-Hookean;
+ *   - frame indifference and isotropy;
+ *   - small-strain limit: the tangent at F = I is the isotropic elasticity tensor;
+ *   - equal and nearly equal principal stretches (F = I, biaxial, uniaxial, rotated);
+ *   - QLV: elastic limit, step relaxation, ramp against the analytic convolution integral, huge
+ *     steps, consistent tangent;
+ *   - parameter checks and the skin-layer conversion.
+ * Every check prints the measured error next to its tolerance.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the four headers above first. */
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "needlesim/material.h"
+#include "needlesim/skin.h"
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static struct ns_material mat_nh(double mu, double kappa) {
+  struct ns_material m;
+  memset(&m, 0, sizeof m);
+  m.model = NS_HYPER_NEOHOOKE;
+  m.mu = mu;
+  m.kappa = kappa;
+  m.alpha = 2.0;
+  m.density = 1100.0;
+  return m;
+}
+
+static struct ns_material mat_og(double mu, double kappa, double alpha) {
+  struct ns_material m = mat_nh(mu, kappa);
+  m.model = NS_HYPER_OGDEN;
+  m.alpha = alpha;
+  return m;
+}
+
+/* max |a - b| / max |b| over n entries (b the reference). */
+static double rel_diff(const double *a, const double *b, int n) {
+  double d = 0.0, s = 0.0;
+  for (int i = 0; i < n; i++) {
+    d = fmax(d, fabs(a[i] - b[i]));
+    s = fmax(s, fabs(b[i]));
+  }
+  return s > 0.0 ? d / s : d;
+}
+
+/* max |a - b| / max(max |b|, floor): for quantities that may vanish (the isochoric stress under
+ * pure dilatation), measured against a stress scale floor such as mu. */
+static double rel_diff_floor(const double *a, const double *b, int n, double floor) {
+  double d = 0.0, s = floor;
+  for (int i = 0; i < n; i++) {
+    d = fmax(d, fabs(a[i] - b[i]));
+    s = fmax(s, fabs(b[i]));
+  }
+  return d / s;
+}
+
+static void check_le(const char *what, double err, double tol) {
+  print_message("  %-58s err %.3e  (tol %.1e)\n", what, err, tol);
+  assert_true(err <= tol);
+}
+
+static double det3(const double F[9]) {
+  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
+}
+
+static void matmul3(const double A[9], const double B[9], double C[9]) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) C[3 * i + j] = A[3 * i] * B[j] + A[3 * i + 1] * B[3 + j] + A[3 * i + 2] * B[6 + j];
+}
+
+static void transpose3(const double A[9], double T[9]) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) T[3 * j + i] = A[3 * i + j];
+}
+
+/* Rotation by angle th about the (normalised) axis n (Rodrigues' formula). */
+static void rotation(const double n_in[3], double th, double Q[9]) {
+  double l = sqrt(n_in[0] * n_in[0] + n_in[1] * n_in[1] + n_in[2] * n_in[2]);
+  double n[3] = {n_in[0] / l, n_in[1] / l, n_in[2] / l};
+  double c = cos(th), s = sin(th);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) Q[3 * i + j] = (i == j ? c : 0.0) + (1.0 - c) * n[i] * n[j];
+  Q[1] -= s * n[2];
+  Q[2] += s * n[1];
+  Q[3] += s * n[2];
+  Q[5] -= s * n[0];
+  Q[6] -= s * n[1];
+  Q[7] += s * n[0];
+}
+
+/* Total first Piola-Kirchhoff stress P_iso + J U'(J) F^-T and its tangent (the volumetric part
+ * assembled here from ns_material_vol, as a mechanics kernel would). */
+static int total_PA(const struct ns_material *m, const double F[9], double P[9], double A[81]) {
+  if (ns_material_iso(m, F, P, A, NULL)) return 1;
+  double J = det3(F), dU, d2U;
+  ns_material_vol(m, J, NULL, &dU, &d2U);
+  double FiT[9];
+  FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
+  FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
+  FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
+  FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
+  FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
+  FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
+  FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
+  FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
+  FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+  for (int i = 0; i < 9; i++) P[i] += J * dU * FiT[i];
+  if (A) /* d(J U' F^-T)/dF = J (U' + J U'') F^-T (x) F^-T - J U' F^-T_iL F^-T_kJ */
+    for (int i = 0; i < 3; i++)
+      for (int Jj = 0; Jj < 3; Jj++)
+        for (int k = 0; k < 3; k++)
+          for (int L = 0; L < 3; L++)
+            A[(3 * i + Jj) * 9 + 3 * k + L] +=
+                J * (dU + J * d2U) * FiT[3 * i + Jj] * FiT[3 * k + L] - J * dU * FiT[3 * i + L] * FiT[3 * k + Jj];
+  return 0;
+}
+
+/* Cauchy stress sigma = J^-1 P F^T of the total response. */
+static void cauchy(const struct ns_material *m, const double F[9], double sig[9]) {
+  double P[9], FT[9];
+  assert_int_equal(total_PA(m, F, P, NULL), 0);
+  transpose3(F, FT);
+  matmul3(P, FT, sig);
+  double J = det3(F);
+  for (int i = 0; i < 9; i++) sig[i] /= J;
+}
+
+/* Deformation gradients for the derivative checks: moderate and large, non-symmetric, with
+ * volume change, plus a compressed one. "High-entropy" entries so that no symmetry hides a bug. */
+static const double F_TEST[4][9] = {
+    {1.13, 0.21, -0.07, 0.05, 0.92, 0.14, -0.11, 0.08, 1.06},
+    {1.62, -0.35, 0.27, 0.41, 0.71, -0.19, 0.12, 0.33, 0.94},
+    {0.74, 0.06, 0.02, -0.09, 0.83, 0.11, 0.15, -0.04, 0.69},
+    {1.0, 0.73, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0}, /* simple shear, J = 1 */
+};
+
+static struct ns_material test_materials(int which) {
+  switch (which) {
+  case 0: return mat_nh(2.385e3, 4.1e4);
+  case 1: return mat_og(2.385e3, 4.1e4, 5.3);
+  case 2: return mat_og(1.7e4, 9.3e4, -2.4);
+  case 3: return mat_og(3.1e3, 2.2e4, 1.3);
+  default: return mat_og(2.385e3, 4.1e4, 2.0);
+  }
+}
+#define N_TEST_MATERIALS 5
+
+/* ---- (a) P = dW/dF -------------------------------------------------------------------------- */
+
+static void test_stress_is_energy_gradient(void **st) {
+  (void)st;
+  /* Central differences with h = 1e-5 (F entries are O(1)): the truncation error is
+   * h^2/6 |W'''| ~ 1e-10 |P| for the alpha values used (|alpha| <= 5.3), and the rounding error is
+   * eps |W terms| / h ~ 1e-16 * 10 / 1e-5 = 1e-10 |P|; their balance is near h = eps^(1/3). The
+   * required 1e-7 leaves three orders of margin, yet any wrong term in P (O(1) relative) fails. */
+  const double h = 1e-5, tol = 1e-7;
+  double worst = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int f = 0; f < 4; f++) {
+      double P[9], Pfd[9];
+      assert_int_equal(ns_material_iso(&m, F_TEST[f], P, NULL, NULL), 0);
+      for (int r = 0; r < 9; r++) {
+        double Fp[9], Fm[9], Wp, Wm, tmp[9];
+        memcpy(Fp, F_TEST[f], sizeof Fp);
+        memcpy(Fm, F_TEST[f], sizeof Fm);
+        Fp[r] += h;
+        Fm[r] -= h;
+        assert_int_equal(ns_material_iso(&m, Fp, tmp, NULL, &Wp), 0);
+        assert_int_equal(ns_material_iso(&m, Fm, tmp, NULL, &Wm), 0);
+        Pfd[r] = (Wp - Wm) / (2.0 * h);
+      }
+      worst = fmax(worst, rel_diff(P, Pfd, 9));
+    }
+  }
+  check_le("P vs central FD of W (5 materials x 4 F)", worst, tol);
+}
+
+/* ---- (b) A = dP/dF, (c) major symmetry ------------------------------------------------------ */
+
+static void test_tangent_is_stress_gradient(void **st) {
+  (void)st;
+  /* h = 1e-5: truncation h^2/6 |P'''| ~ 1e-10 |A|, rounding eps |P terms|/h ~ 1e-11 |A|; the
+   * tolerance 1e-6 is the brief's and far above both. */
+  const double h = 1e-5, tol = 1e-6;
+  double worst = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int f = 0; f < 4; f++) {
+      double P[9], A[81], Afd[81];
+      assert_int_equal(ns_material_iso(&m, F_TEST[f], P, A, NULL), 0);
+      for (int r = 0; r < 9; r++) {
+        double Fp[9], Fm[9], Pp[9], Pm[9];
+        memcpy(Fp, F_TEST[f], sizeof Fp);
+        memcpy(Fm, F_TEST[f], sizeof Fm);
+        Fp[r] += h;
+        Fm[r] -= h;
+        assert_int_equal(ns_material_iso(&m, Fp, Pp, NULL, NULL), 0);
+        assert_int_equal(ns_material_iso(&m, Fm, Pm, NULL, NULL), 0);
+        for (int c = 0; c < 9; c++) Afd[c * 9 + r] = (Pp[c] - Pm[c]) / (2.0 * h);
+      }
+      worst = fmax(worst, rel_diff(A, Afd, 81));
+    }
+  }
+  check_le("A vs central FD of P (5 materials x 4 F)", worst, tol);
+}
+
+static void test_tangent_major_symmetry(void **st) {
+  (void)st;
+  /* A is the Hessian of W, so A_iJkL = A_kLiJ up to rounding of O(10) operations: 1e-12. */
+  const double tol = 1e-12;
+  double worst = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int f = 0; f < 4; f++) {
+      double P[9], A[81], AT[81];
+      assert_int_equal(ns_material_iso(&m, F_TEST[f], P, A, NULL), 0);
+      for (int r = 0; r < 9; r++)
+        for (int c = 0; c < 9; c++) AT[r * 9 + c] = A[c * 9 + r];
+      worst = fmax(worst, rel_diff(A, AT, 81));
+    }
+  }
+  check_le("A - A^T (major symmetry)", worst, tol);
+}
+
+/* ---- (d) closed forms ----------------------------------------------------------------------- */
+
+/* Principal Cauchy stresses from the independently derived formulas for F = diag(l). */
+static void closed_form_sigma(const struct ns_material *m, const double l[3], double sig[3]) {
+  double J = l[0] * l[1] * l[2];
+  double lb[3] = {l[0] / cbrt(J), l[1] / cbrt(J), l[2] / cbrt(J)};
+  double p = m->kappa * (J - 1.0);
+  if (m->model == NS_HYPER_NEOHOOKE) { /* sigma = (mu/J) dev(bbar) + kappa (J-1) I */
+    double tr = (lb[0] * lb[0] + lb[1] * lb[1] + lb[2] * lb[2]) / 3.0;
+    for (int a = 0; a < 3; a++) sig[a] = m->mu / J * (lb[a] * lb[a] - tr) + p;
+  } else { /* sigma_a = (2 mu/(alpha J)) (lbar_a^alpha - (1/3) sum_b lbar_b^alpha) + kappa (J-1) */
+    double s = 0.0;
+    for (int a = 0; a < 3; a++) s += pow(lb[a], m->alpha);
+    for (int a = 0; a < 3; a++) sig[a] = 2.0 * m->mu / (m->alpha * J) * (pow(lb[a], m->alpha) - s / 3.0) + p;
+  }
+}
+
+static double closed_form_error(const struct ns_material *m, const double l[3]) {
+  double F[9] = {l[0], 0, 0, 0, l[1], 0, 0, 0, l[2]}, sig[9], ref[3], got[9], want[9];
+  cauchy(m, F, sig);
+  closed_form_sigma(m, l, ref);
+  memset(want, 0, sizeof want);
+  for (int a = 0; a < 3; a++) want[4 * a] = ref[a];
+  memcpy(got, sig, sizeof got);
+  return rel_diff(got, want, 9);
+}
+
+static void test_closed_form_principal(void **st) {
+  (void)st;
+  /* Both sides are a few dozen rounded operations on O(1) numbers: 1e-12 relative to max|sigma|. */
+  const double tol = 1e-12;
+  static const double stretches[5][3] = {
+      {1.31, 0.87, 1.04}, {0.62, 1.18, 0.93}, {2.4, 0.71, 0.58}, {1.1, 1.1, 0.9}, {1.05, 1.05, 1.05}};
+  double worst = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int s = 0; s < 5; s++) worst = fmax(worst, closed_form_error(&m, stretches[s]));
+  }
+  check_le("Cauchy vs closed form, diagonal F", worst, tol);
+}
+
+static void test_ogden_alpha2_is_neohooke(void **st) {
+  (void)st;
+  /* Ogden with alpha = 2 is the same energy as neo-Hookean, coded by a different route
+   * (eigenbasis of C vs closed form in F): agreement to rounding, 1e-12. */
+  const double tol = 1e-12;
+  struct ns_material nh = mat_nh(2.385e3, 4.1e4), og = mat_og(2.385e3, 4.1e4, 2.0);
+  double worstP = 0.0, worstA = 0.0, worstW = 0.0;
+  for (int f = 0; f < 4; f++) {
+    double P1[9], A1[81], W1, P2[9], A2[81], W2;
+    assert_int_equal(ns_material_iso(&nh, F_TEST[f], P1, A1, &W1), 0);
+    assert_int_equal(ns_material_iso(&og, F_TEST[f], P2, A2, &W2), 0);
+    worstP = fmax(worstP, rel_diff(P2, P1, 9));
+    worstA = fmax(worstA, rel_diff(A2, A1, 81));
+    worstW = fmax(worstW, fabs(W2 - W1) / fabs(W1));
+  }
+  check_le("Ogden(2) vs neo-Hookean: P", worstP, tol);
+  check_le("Ogden(2) vs neo-Hookean: A", worstA, tol);
+  check_le("Ogden(2) vs neo-Hookean: W", worstW, tol);
+}
+
+/* ---- (e) frame indifference and isotropy ---------------------------------------------------- */
+
+static void test_frame_indifference(void **st) {
+  (void)st;
+  /* P(QF) = Q P(F) and, by isotropy, P(FQ) = P(F) Q, W unchanged: rounding only, 1e-12. */
+  const double tol = 1e-12;
+  const double axis[3] = {0.3, -0.8, 0.52};
+  double Q[9];
+  rotation(axis, 0.913, Q);
+  double worst = 0.0, worstW = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int f = 0; f < 4; f++) {
+      double QF[9], FQ[9], P[9], PQF[9], PFQ[9], QP[9], PQ[9], W, W1, W2;
+      matmul3(Q, F_TEST[f], QF);
+      matmul3(F_TEST[f], Q, FQ);
+      assert_int_equal(ns_material_iso(&m, F_TEST[f], P, NULL, &W), 0);
+      assert_int_equal(ns_material_iso(&m, QF, PQF, NULL, &W1), 0);
+      assert_int_equal(ns_material_iso(&m, FQ, PFQ, NULL, &W2), 0);
+      matmul3(Q, P, QP);
+      matmul3(P, Q, PQ);
+      worst = fmax(worst, fmax(rel_diff(PQF, QP, 9), rel_diff(PFQ, PQ, 9)));
+      worstW = fmax(worstW, fmax(fabs(W1 - W), fabs(W2 - W)) / fabs(W));
+    }
+  }
+  check_le("P(QF) = Q P(F), P(FQ) = P(F) Q", worst, tol);
+  /* W is O(strain^2) from O(1) terms: one cancellation digit more is allowed. */
+  check_le("W(QF) = W(F) = W(FQ)", worstW, 1e-11);
+}
+
+/* ---- (f) small-strain limit and (g) equal stretches ----------------------------------------- */
+
+static void test_small_strain_tangent(void **st) {
+  (void)st;
+  /* At F = I the total tangent is lambda d_iJ d_kL + mu (d_ik d_JL + d_iL d_Jk) with
+   * lambda = kappa - 2 mu/3. Only rounding of O(1) sums: 1e-13 relative. */
+  const double tol = 1e-13;
+  const double I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double worst = 0.0, worstP = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    double P[9], A[81], ref[81], W;
+    assert_int_equal(total_PA(&m, I, P, A), 0);
+    double lam = m.kappa - 2.0 * m.mu / 3.0;
+    for (int i = 0; i < 3; i++)
+      for (int Jj = 0; Jj < 3; Jj++)
+        for (int k = 0; k < 3; k++)
+          for (int L = 0; L < 3; L++)
+            ref[(3 * i + Jj) * 9 + 3 * k + L] =
+                lam * (i == Jj) * (k == L) + m.mu * ((i == k) * (Jj == L) + (i == L) * (Jj == k));
+    worst = fmax(worst, rel_diff(A, ref, 81));
+    for (int r = 0; r < 9; r++) worstP = fmax(worstP, fabs(P[r]));
+    assert_int_equal(ns_material_iso(&m, I, P, NULL, &W), 0);
+    worstP = fmax(worstP, fabs(W));
+  }
+  check_le("tangent at F = I vs isotropic elasticity (kappa-2mu/3, mu)", worst, tol);
+  check_le("P and W at F = I are exactly zero", worstP, 0.0);
+}
+
+static void test_equal_stretches(void **st) {
+  (void)st;
+  const double tolcf = 1e-12; /* closed form, as in test_closed_form_principal */
+  const double tolfd = 1e-6;  /* tangent vs FD, as in test_tangent_is_stress_gradient */
+  const double h = 1e-5;
+  const double lu = 1.37; /* uniaxial stretch, lateral l^-1/2 (two equal stretches) */
+  double F_eq[3][9] = {{1.1, 0, 0, 0, 1.1, 0, 0, 0, 0.9},
+                       {lu, 0, 0, 0, 1.0 / sqrt(lu), 0, 0, 0, 1.0 / sqrt(lu)},
+                       {1.07, 0, 0, 0, 1.07, 0, 0, 0, 1.07}};
+  double worstcf = 0.0, worstfd = 0.0, worstrot = 0.0, worstnear = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    for (int f = 0; f < 3; f++) {
+      double l[3] = {F_eq[f][0], F_eq[f][4], F_eq[f][8]};
+      worstcf = fmax(worstcf, closed_form_error(&m, l));
+      double P[9], A[81], Afd[81];
+      assert_int_equal(ns_material_iso(&m, F_eq[f], P, A, NULL), 0);
+      for (int r = 0; r < 9; r++) {
+        double Fp[9], Fm[9], Pp[9], Pm[9];
+        memcpy(Fp, F_eq[f], sizeof Fp);
+        memcpy(Fm, F_eq[f], sizeof Fm);
+        Fp[r] += h;
+        Fm[r] -= h;
+        assert_int_equal(ns_material_iso(&m, Fp, Pp, NULL, NULL), 0);
+        assert_int_equal(ns_material_iso(&m, Fm, Pm, NULL, NULL), 0);
+        for (int c = 0; c < 9; c++) Afd[c * 9 + r] = (Pp[c] - Pm[c]) / (2.0 * h);
+      }
+      worstfd = fmax(worstfd, rel_diff(A, Afd, 81));
+      /* Rotated: Q diag(l) Q^T has a non-diagonal C with repeated eigenvalues. P and A must be
+       * the rotated ones: P(Q D Q^T) = Q P(D) Q^T. */
+      const double axis[3] = {-0.41, 0.66, 0.29};
+      double Q[9], QT[9], T[9], Fr[9], Pr[9], Ar[81], want[9];
+      rotation(axis, 1.234, Q);
+      transpose3(Q, QT);
+      matmul3(Q, F_eq[f], T);
+      matmul3(T, QT, Fr);
+      assert_int_equal(ns_material_iso(&m, Fr, Pr, Ar, NULL), 0);
+      matmul3(Q, P, T);
+      matmul3(T, QT, want);
+      /* Under pure dilatation (f = 2) the isochoric stress is zero and only rounding remains, so
+       * the error is measured against the stress scale max(|P|, mu). */
+      worstrot = fmax(worstrot, rel_diff_floor(Pr, want, 9, m.mu));
+      /* A_r,iJkL = Q_ia Q_Jb Q_kc Q_Ld A_abcd. */
+      double Aw[81];
+      for (int i = 0; i < 3; i++)
+        for (int Jj = 0; Jj < 3; Jj++)
+          for (int k = 0; k < 3; k++)
+            for (int L = 0; L < 3; L++) {
+              double s = 0.0;
+              for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++)
+                  for (int c = 0; c < 3; c++)
+                    for (int d = 0; d < 3; d++)
+                      s += Q[3 * i + a] * Q[3 * Jj + b] * Q[3 * k + c] * Q[3 * L + d] * A[(3 * a + b) * 9 + 3 * c + d];
+              Aw[(3 * i + Jj) * 9 + 3 * k + L] = s;
+            }
+      worstrot = fmax(worstrot, rel_diff(Ar, Aw, 81));
+      /* Nearly equal: perturb one of the equal stretches by 1e-9 relative; P and A may change
+       * by O(1e-9) only (continuity of the Daleckii-Krein divided differences); P is measured
+       * against max(|P|, mu) since it vanishes under pure dilatation. */
+      double Fn[9], Pn[9], An[81];
+      memcpy(Fn, F_eq[f], sizeof Fn);
+      Fn[4] *= 1.0 + 1e-9;
+      assert_int_equal(ns_material_iso(&m, Fn, Pn, An, NULL), 0);
+      worstnear = fmax(worstnear, fmax(rel_diff_floor(Pn, P, 9, m.mu), rel_diff(An, A, 81)));
+    }
+  }
+  check_le("equal stretches: Cauchy vs closed form", worstcf, tolcf);
+  check_le("equal stretches: A vs central FD of P", worstfd, tolfd);
+  /* Rotating 4th-order tensors sums 81 products per entry: rounding 1e-13, allow 1e-12. */
+  check_le("equal stretches, rotated: P and A are the rotated ones", worstrot, 1e-12);
+  /* Change of P and A for a 1e-9 relative change of one stretch: O(1e-9) times the O(1..10)
+   * relative sensitivity; a division by a zero gap would give inf or O(1). */
+  check_le("nearly equal stretches (gap 1e-9): continuity", worstnear, 1e-7);
+}
+
+static void test_invalid_F(void **st) {
+  (void)st;
+  double F0[9] = {1, 0, 0, 0, 1, 0, 0, 0, 0};   /* det 0 */
+  double Fn[9] = {1, 0, 0, 0, 1, 0, 0, 0, -0.5}; /* det < 0 */
+  double Fi[9] = {NAN, 0, 0, 0, 1, 0, 0, 0, 1};
+  double P[9], A[81], W;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = test_materials(mi);
+    assert_int_not_equal(ns_material_iso(&m, F0, P, A, &W), 0);
+    assert_int_not_equal(ns_material_iso(&m, Fn, P, A, &W), 0);
+    assert_int_not_equal(ns_material_iso(&m, Fi, P, A, &W), 0);
+  }
+}
+
+/* ---- parameter checks and the skin-layer conversion ------------------------------------------ */
+
+static void test_check(void **st) {
+  (void)st;
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_material ok = mat_og(2.385e3, 4.1e4, 5.3);
+  ok.nprony = 2;
+  ok.g[0] = 0.3;
+  ok.g[1] = 0.25;
+  ok.tau[0] = 0.7;
+  ok.tau[1] = 13.0;
+  assert_int_equal(ns_material_check(&ok, &err), NS_OK);
+  struct ns_material bad[9];
+  for (int i = 0; i < 9; i++) bad[i] = ok;
+  bad[0].mu = 0.0;
+  bad[1].kappa = -1.0;
+  bad[2].alpha = 0.0;
+  bad[3].nprony = NS_MAX_PRONY + 1;
+  bad[4].g[1] = -0.1;
+  bad[5].tau[0] = 0.0;
+  bad[6].g[1] = 0.7; /* sum 1.0: no long-term modulus */
+  bad[7].density = NAN;
+  bad[8].model = (enum ns_hyper_model)7;
+  for (int i = 0; i < 9; i++) {
+    ns_err_clear(&err);
+    assert_int_equal(ns_material_check(&bad[i], &err), NS_EINPUT);
+    assert_true(strlen(err.msg) > 0);
+    print_message("  rejected: %s\n", err.msg);
+  }
+  /* alpha is ignored by neo-Hookean. */
+  struct ns_material nh = mat_nh(1.0, 2.0);
+  nh.alpha = 0.0;
+  ns_err_clear(&err);
+  assert_int_equal(ns_material_check(&nh, &err), NS_OK);
+}
+
+static void test_from_layer(void **st) {
+  (void)st;
+  struct ns_skin_layer L;
+  memset(&L, 0, sizeof L);
+  L.name = "reticular_dermis";
+  L.youngs_modulus.value = 35.0e3; /* Pa */
+  L.poisson_ratio.value = 0.45;
+  L.ogden_alpha.value = 9.0;
+  L.nprony = 2;
+  L.prony_g[0].value = 0.4;
+  L.prony_g[1].value = 0.2;
+  L.prony_tau[0].value = 0.5;
+  L.prony_tau[1].value = 20.0;
+  L.density.value = 1116.0;
+  struct ns_material m;
+  struct ns_err err = NS_ERR_INIT;
+  assert_int_equal(ns_material_from_layer(&L, NS_HYPER_OGDEN, &m, &err), NS_OK);
+  /* Hand values: mu_inf = 35e3/2.9 = 12068.9655 Pa, mu = mu_inf/0.4 = 30172.4138 Pa,
+   * kappa = 35e3/(3*0.1) = 116666.667 Pa. */
+  double mu_inf = 35.0e3 / 2.9;
+  check_le("from_layer: mu = E/(2(1+nu))/g_inf", fabs(m.mu - mu_inf / 0.4) / m.mu, 1e-15);
+  check_le("from_layer: kappa = E/(3(1-2nu))", fabs(m.kappa - 35.0e3 / 0.3) / m.kappa, 1e-15);
+  assert_int_equal(m.model, NS_HYPER_OGDEN);
+  assert_true(m.alpha == 9.0 && m.nprony == 2 && m.g[1] == 0.2 && m.tau[1] == 20.0 && m.density == 1116.0);
+  /* Behavioural check: the long-term small-strain response of the resulting material is the
+   * layer's E and nu. Uniaxial stress at small strain through the tangent at F = I with the
+   * long-term shear modulus g_inf mu: E = 9 K G/(3K + G), nu = (3K - 2G)/(2(3K + G)). */
+  double G = (1.0 - 0.6) * m.mu, K = m.kappa;
+  check_le("from_layer: long-term E recovered", fabs(9.0 * K * G / (3.0 * K + G) - 35.0e3) / 35.0e3, 1e-14);
+  check_le("from_layer: nu recovered", fabs((3.0 * K - 2.0 * G) / (2.0 * (3.0 * K + G)) - 0.45), 1e-14);
+  /* Invalid layers are refused with the layer named. */
+  struct ns_skin_layer B = L;
+  B.poisson_ratio.value = 0.5;
+  ns_err_clear(&err);
+  assert_int_equal(ns_material_from_layer(&B, NS_HYPER_OGDEN, &m, &err), NS_EINPUT);
+  assert_non_null(strstr(err.msg, "reticular_dermis"));
+  B = L;
+  B.prony_g[1].value = 0.6;
+  ns_err_clear(&err);
+  assert_int_equal(ns_material_from_layer(&B, NS_HYPER_NEOHOOKE, &m, &err), NS_EINPUT);
+  assert_non_null(strstr(err.msg, "reticular_dermis"));
+  print_message("  rejected: %s\n", err.msg);
+}
+
+/* ---- (h) QLV ---------------------------------------------------------------------------------- */
+
+static struct ns_material mat_visco(enum ns_hyper_model model) {
+  struct ns_material m = model == NS_HYPER_OGDEN ? mat_og(2.385e3, 4.1e4, 5.3) : mat_nh(2.385e3, 4.1e4);
+  m.nprony = 3;
+  m.g[0] = 0.3;
+  m.g[1] = 0.25;
+  m.g[2] = 0.1;
+  m.tau[0] = 0.7;
+  m.tau[1] = 13.0;
+  m.tau[2] = 0.05;
+  return m;
+}
+
+static void test_qlv_elastic_limit(void **st) {
+  (void)st;
+  /* nprony = 0: identical to ns_material_iso (bitwise: the same code path is required). */
+  struct ns_material m = mat_og(2.385e3, 4.1e4, 5.3);
+  assert_int_equal(ns_material_state_size(&m), 0);
+  double P1[9], A1[81], P2[9], A2[81];
+  assert_int_equal(ns_material_iso(&m, F_TEST[1], P1, A1, NULL), 0);
+  assert_int_equal(ns_material_iso_visco(&m, F_TEST[1], 0.37, NULL, NULL, P2, A2), 0);
+  assert_memory_equal(P1, P2, sizeof P1);
+  assert_memory_equal(A1, A2, sizeof A1);
+  /* Prony terms with g = 0 reproduce the elastic law as well (beta = 1, R = 0). */
+  struct ns_material mz = m;
+  mz.nprony = 2;
+  mz.tau[0] = 0.3;
+  mz.tau[1] = 4.0;
+  assert_int_equal(ns_material_state_size(&mz), 18);
+  double s0[18], s1[18];
+  ns_material_state_init(&mz, s0);
+  for (int i = 0; i < 18; i++) assert_true(s0[i] == 0.0);
+  assert_int_equal(ns_material_iso_visco(&mz, F_TEST[1], 0.37, s0, s1, P2, A2), 0);
+  check_le("QLV with g = 0 equals elastic (P)", rel_diff(P2, P1, 9), 1e-15);
+  check_le("QLV with g = 0 equals elastic (A)", rel_diff(A2, A1, 81), 1e-15);
+}
+
+static void test_qlv_step_relaxation(void **st) {
+  (void)st;
+  /* Step strain applied over a first step of dt0 = 1e-14 tau_min and held: the recursive update
+   * treats S_e as linear within each step, so after the step
+   *   S(t) = [g_inf + sum_i g_i (1 - e^(-dt0/tau_i))/(dt0/tau_i) e^(-(t-dt0)/tau_i)] S_e,
+   * which equals the step response g_inf + sum g_i e^(-t/tau_i) up to O(dt0/tau) = 1e-14.
+   * Steps of uneven length (short, then growing by 1.7) up to 100 tau_max. */
+  for (int model = 0; model < 2; model++) {
+    struct ns_material m = mat_visco(model == 0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN);
+    double s[24], sn[24], P[9], Pe[9], want[9];
+    ns_material_state_init(&m, s);
+    const double *F = F_TEST[1];
+    assert_int_equal(ns_material_iso(&m, F, Pe, NULL, NULL), 0);
+    double dt0 = 1e-14 * 0.05, t = dt0;
+    assert_int_equal(ns_material_iso_visco(&m, F, dt0, s, sn, P, NULL), 0);
+    memcpy(s, sn, sizeof s);
+    double worst = rel_diff(P, Pe, 9); /* instantaneous response: the full elastic stress */
+    double dt = 1e-3, ginf = 1.0 - m.g[0] - m.g[1] - m.g[2];
+    int nsteps = 0;
+    while (t < 100.0 * 13.0) {
+      assert_int_equal(ns_material_iso_visco(&m, F, dt, s, sn, P, NULL), 0);
+      memcpy(s, sn, sizeof s);
+      t += dt;
+      dt *= 1.7;
+      nsteps++;
+      double r = ginf;
+      for (int i = 0; i < 3; i++) r += m.g[i] * exp(-t / m.tau[i]);
+      for (int c = 0; c < 9; c++) want[c] = r * Pe[c];
+      worst = fmax(worst, rel_diff(P, want, 9));
+    }
+    char what[96];
+    snprintf(what, sizeof what, "QLV step relaxation (%s, %d steps)", model == 0 ? "NH" : "Ogden", nsteps);
+    /* 1e-12: rounding in O(nsteps) recursive updates plus O(dt0/tau) = 1e-14 from the step. */
+    check_le(what, worst, 1e-12);
+  }
+}
+
+static void test_qlv_ramp_convolution(void **st) {
+  (void)st;
+  /* Neo-Hookean isochoric uniaxial stretch F = diag(l, l^-1/2, l^-1/2) gives
+   * S_e,11 = (2 mu/3)(1 - l^-3), so l(t) = (1 - 3 s t/(2 mu))^(-1/3) makes S_e,11 = s t exactly
+   * linear in time (a constant-rate ramp, here to S_e,11 = 0.3 mu, l = 1.22). The QLV stress is
+   * then the convolution integral in closed form:
+   *   S_11(t) = s [g_inf t + sum_i g_i tau_i (1 - e^(-t/tau_i))]                        t <= t1
+   *   S_11(t) = s [g_inf t1 + sum_i g_i tau_i (e^(-(t-t1)/tau_i) - e^(-t/tau_i))]      t >  t1
+   * The recursive update is exact for stress histories linear within each step, so this holds to
+   * rounding for any step sizes; the steps are uneven on purpose. */
+  struct ns_material m = mat_visco(NS_HYPER_NEOHOOKE);
+  const double ginf = 1.0 - m.g[0] - m.g[1] - m.g[2];
+  const double t1 = 2.0, srate = 0.3 * m.mu / t1;
+  double s[24], sn[24], P[9];
+  ns_material_state_init(&m, s);
+  double t = 0.0, worst = 0.0, smax = 0.0;
+  int k = 0;
+  while (t < 40.0) {
+    double dt = t < t1 ? 0.013 * (1.0 + (k % 5)) : 0.05 * (1.0 + (k % 7));
+    if (t < t1 && t + dt > t1) dt = t1 - t; /* land on the end of the ramp */
+    t += dt;
+    k++;
+    double se = srate * fmin(t, t1);
+    double l = pow(1.0 - 1.5 * se / m.mu, -1.0 / 3.0);
+    double F[9] = {l, 0, 0, 0, 1.0 / sqrt(l), 0, 0, 0, 1.0 / sqrt(l)};
+    assert_int_equal(ns_material_iso_visco(&m, F, dt, s, sn, P, NULL), 0);
+    memcpy(s, sn, sizeof s);
+    double want = ginf * fmin(t, t1);
+    for (int i = 0; i < 3; i++)
+      want += t <= t1 ? m.g[i] * m.tau[i] * -expm1(-t / m.tau[i])
+                      : m.g[i] * m.tau[i] * (exp(-(t - t1) / m.tau[i]) - exp(-t / m.tau[i]));
+    want *= srate;
+    worst = fmax(worst, fabs(P[0] / F[0] - want));
+    smax = fmax(smax, fabs(want));
+  }
+  /* 1e-10 relative to the peak: rounding of the stretch inversion and of ~600 recursive updates
+   * (observed ~1e-14); a first-order (non-exact) integrator would be off by O(dt/tau) ~ 1e-1. */
+  check_le("QLV ramp + hold vs analytic convolution (S_11)", worst / smax, 1e-10);
+
+  /* Small-strain simple shear ramp gamma = rate t to 1e-4: the linear viscoelastic answer is
+   * P_12 = mu rate [g_inf t + sum g_i tau_i (1 - e^(-t/tau_i))]; the finite-strain law differs
+   * by O(gamma^2) = 1e-8 relative (S_22 = -mu gamma^2/3 enters P_12). */
+  const double rate = 1e-4 / t1;
+  ns_material_state_init(&m, s);
+  t = 0.0;
+  worst = smax = 0.0;
+  for (k = 0; k < 200; k++) {
+    double dt = t1 / 200.0;
+    t += dt;
+    double F[9] = {1, rate * t, 0, 0, 1, 0, 0, 0, 1};
+    assert_int_equal(ns_material_iso_visco(&m, F, dt, s, sn, P, NULL), 0);
+    memcpy(s, sn, sizeof s);
+    double want = ginf * t;
+    for (int i = 0; i < 3; i++) want += m.g[i] * m.tau[i] * -expm1(-t / m.tau[i]);
+    want *= m.mu * rate;
+    worst = fmax(worst, fabs(P[1] - want));
+    smax = fmax(smax, fabs(want));
+  }
+  check_le("QLV small-strain shear ramp vs linear viscoelasticity", worst / smax, 1e-7);
+}
+
+static void test_qlv_huge_step(void **st) {
+  (void)st;
+  /* A step of 1e6 tau_max is stable and gives the long-term response g_inf P_e: exactly when F
+   * is unchanged over the step, within sum g_i gamma_i |dS_e| / |S_e| <= 1e-6 relative when F
+   * changes (gamma_i = tau_i/dt <= 1e-6). */
+  struct ns_material m = mat_visco(NS_HYPER_OGDEN);
+  const double ginf = 1.0 - m.g[0] - m.g[1] - m.g[2];
+  double s[24], sn[24], P[9], Pe[9], want[9];
+  ns_material_state_init(&m, s);
+  assert_int_equal(ns_material_iso_visco(&m, F_TEST[0], 0.01, s, sn, P, NULL), 0);
+  memcpy(s, sn, sizeof s);
+  const double big = 1e6 * 13.0;
+  assert_int_equal(ns_material_iso_visco(&m, F_TEST[1], big, s, sn, P, NULL), 0);
+  memcpy(s, sn, sizeof s);
+  assert_int_equal(ns_material_iso(&m, F_TEST[1], Pe, NULL, NULL), 0);
+  for (int c = 0; c < 9; c++) want[c] = ginf * Pe[c];
+  check_le("QLV huge step with new F: long-term response", rel_diff(P, want, 9), 2e-6);
+  assert_int_equal(ns_material_iso_visco(&m, F_TEST[1], big, s, sn, P, NULL), 0);
+  check_le("QLV huge step, F held: exactly long-term", rel_diff(P, want, 9), 1e-14);
+  for (int i = 0; i < 24; i++) assert_true(isfinite(sn[i]));
+}
+
+static void test_qlv_tangent(void **st) {
+  (void)st;
+  /* Consistent tangent: A equals central differences of P at fixed state_old and dt (tolerance
+   * and step as in test_tangent_is_stress_gradient), and is major-symmetric (1e-12). */
+  const double h = 1e-5;
+  double worst = 0.0, worstsym = 0.0;
+  for (int model = 0; model < 2; model++) {
+    struct ns_material m = mat_visco(model == 0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN);
+    double s[24], sn[24], P[9], A[81], Afd[81];
+    ns_material_state_init(&m, s);
+    /* A short history so that H_i and S_e^n are nonzero and unequal. */
+    for (int f = 0; f < 3; f++) {
+      assert_int_equal(ns_material_iso_visco(&m, F_TEST[f], 0.11 * (f + 1), s, sn, P, NULL), 0);
+      memcpy(s, sn, sizeof s);
+    }
+    const double *F = F_TEST[3];
+    const double dt = 0.23;
+    assert_int_equal(ns_material_iso_visco(&m, F, dt, s, sn, P, A), 0);
+    for (int r = 0; r < 9; r++) {
+      double Fp[9], Fm[9], Pp[9], Pm[9], tmp[24];
+      memcpy(Fp, F, sizeof Fp);
+      memcpy(Fm, F, sizeof Fm);
+      Fp[r] += h;
+      Fm[r] -= h;
+      assert_int_equal(ns_material_iso_visco(&m, Fp, dt, s, tmp, Pp, NULL), 0);
+      assert_int_equal(ns_material_iso_visco(&m, Fm, dt, s, tmp, Pm, NULL), 0);
+      for (int c = 0; c < 9; c++) Afd[c * 9 + r] = (Pp[c] - Pm[c]) / (2.0 * h);
+    }
+    worst = fmax(worst, rel_diff(A, Afd, 81));
+    double AT[81];
+    for (int r = 0; r < 9; r++)
+      for (int c = 0; c < 9; c++) AT[r * 9 + c] = A[c * 9 + r];
+    worstsym = fmax(worstsym, rel_diff(A, AT, 81));
+    /* In-place update (state_new == state_old) gives the same result. */
+    double s2[24], P2[9];
+    memcpy(s2, s, sizeof s2);
+    assert_int_equal(ns_material_iso_visco(&m, F, dt, s2, s2, P2, NULL), 0);
+    assert_memory_equal(P2, P, sizeof P);
+    assert_memory_equal(s2, sn, sizeof s2);
+  }
+  check_le("QLV tangent vs central FD of P (state_old fixed)", worst, 1e-6);
+  check_le("QLV tangent major symmetry", worstsym, 1e-12);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stress_is_energy_gradient),
+      cmocka_unit_test(test_tangent_is_stress_gradient),
+      cmocka_unit_test(test_tangent_major_symmetry),
+      cmocka_unit_test(test_closed_form_principal),
+      cmocka_unit_test(test_ogden_alpha2_is_neohooke),
+      cmocka_unit_test(test_frame_indifference),
+      cmocka_unit_test(test_small_strain_tangent),
+      cmocka_unit_test(test_equal_stretches),
+      cmocka_unit_test(test_invalid_F),
+      cmocka_unit_test(test_check),
+      cmocka_unit_test(test_from_layer),
+      cmocka_unit_test(test_qlv_elastic_limit),
+      cmocka_unit_test(test_qlv_step_relaxation),
+      cmocka_unit_test(test_qlv_ramp_convolution),
+      cmocka_unit_test(test_qlv_huge_step),
+      cmocka_unit_test(test_qlv_tangent),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
