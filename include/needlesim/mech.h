@@ -161,7 +161,10 @@ typedef void (*ns_mech_log_fn)(void *ctx, const struct ns_mech_step_info *info);
 struct ns_mech_stats {
   long steps_accepted, steps_rejected;
   long newton_iters, linear_iters, residual_evals, tangent_evals;
-  double t_assembly, t_linear, t_total; /* wall seconds */
+  double t_assembly;  /* wall seconds in residual/tangent assembly (incl. extra contribution) */
+  double t_linear;    /* wall seconds in linear solves, multigrid set-up included */
+  double t_mg_setup;  /* of which multigrid set-up (coarse operators, smoother data) */
+  double t_total;     /* wall seconds inside ns_mech_step */
 };
 
 struct ns_mech; /* opaque */
