@@ -106,14 +106,14 @@ struct mms {
   double gz[MMS_NLAYER + 1][3]; /* u_aff(z = ztop[l]) - in-plane part: the vertical offsets */
 };
 
-static int mms_layer_of(double z) {
+static inline int mms_layer_of(double z) {
   for (int l = 0; l < MMS_NLAYER - 1; l++)
     if (z > mms_ztop[l + 1]) return l;
   return MMS_NLAYER - 1;
 }
 
 /* Total P = P_iso + U'(J) cof F and its tangent (A may be NULL). Returns nonzero on failure. */
-static int mms_stress(const struct ns_material *m, const double F[9], double P[9], double *A) {
+static inline int mms_stress(const struct ns_material *m, const double F[9], double P[9], double *A) {
   if (ns_material_iso(m, F, P, A, NULL)) return 1;
   double C[9];
   C[0] = F[4] * F[8] - F[5] * F[7];
@@ -139,7 +139,7 @@ static int mms_stress(const struct ns_material *m, const double F[9], double P[9
   return 0;
 }
 
-static struct ns_material mms_neo(double mu, double nu) {
+static inline struct ns_material mms_neo(double mu, double nu) {
   struct ns_material m;
   memset(&m, 0, sizeof m);
   m.model = NS_HYPER_NEOHOOKE;
@@ -152,7 +152,7 @@ static struct ns_material mms_neo(double mu, double nu) {
 
 /* Set up the problem: materials, F_t, T and the per-layer vertical column f_l (Newton on
  * P(F_t + f (x) e_z) e_z = T with the exact tangent; converges to round-off). */
-static int mms_init(struct mms *p, int ndim) {
+static inline int mms_init(struct mms *p, int ndim) {
   memset(p, 0, sizeof *p);
   p->ndim = ndim;
   p->mat[0] = mms_neo(2.0e4, 0.45); /* top: stiff */
@@ -214,7 +214,7 @@ static int mms_init(struct mms *p, int ndim) {
 
 /* Displacement components with derivatives at X (3D: u_x, u_y, u_z; axisymmetric: a = u_r / r
  * and c = u_z as functions of (r, z)), scaled by s. */
-static void mms_fields(const struct mms *p, const double X[3], double s, struct fd2 out[3]) {
+static inline void mms_fields(const struct mms *p, const double X[3], double s, struct fd2 out[3]) {
   const int zd = p->ndim - 1, l = mms_layer_of(X[zd]);
   const struct fd2 w = fd2_bubble(X, zd);
   memset(out, 0, 3 * sizeof out[0]);
@@ -253,7 +253,7 @@ static void mms_fields(const struct mms *p, const double X[3], double s, struct 
 }
 
 /* u*(X) scaled by s (axisymmetric: (u_r, u_z)). */
-static void mms_u(const struct mms *p, const double X[3], double s, double u[3]) {
+static inline void mms_u(const struct mms *p, const double X[3], double s, double u[3]) {
   struct fd2 f[3];
   mms_fields(p, X, s, f);
   if (p->ndim == 3) {
@@ -352,13 +352,13 @@ static void mms_divP_fd(const struct mms *p, const double X[3], double s, double
 }
 
 /* Callbacks for ns_mech: time t is the load scale s. */
-static void mms_body(const double X[3], double t, void *ctx, double b[3]) {
+static inline void mms_body(const double X[3], double t, void *ctx, double b[3]) {
   double d[3] = {0, 0, 0};
   if (mms_divP(ctx, X, t, d)) d[0] = d[1] = d[2] = NAN;
   for (int i = 0; i < 3; i++) b[i] = -d[i];
 }
 
-static unsigned mms_dirichlet(const double X[3], double t, void *ctx, double u[3]) {
+static inline unsigned mms_dirichlet(const double X[3], double t, void *ctx, double u[3]) {
   const struct mms *p = ctx;
   mms_u(p, X, t, u);
   return p->ndim == 3 ? 7u : 3u;
@@ -367,7 +367,7 @@ static unsigned mms_dirichlet(const double X[3], double t, void *ctx, double u[3
 /* Grid for N cells per direction: lateral graded towards 0 (beta 0.8), vertical split into the
  * three layers with N/4, N/4, N/2 cells, each graded towards its top (beta 0.5). Same mapping at
  * every N, so doubling N bisects every cell. Caller frees. */
-static struct ns_grid *mms_grid(int ndim, int N) {
+static inline struct ns_grid *mms_grid(int ndim, int N) {
   int n[3] = {1, 1, 1};
   double *x[3] = {NULL, NULL, NULL};
   for (int d = 0; d < ndim; d++) {
@@ -402,14 +402,14 @@ struct mms_result {
   char msg[NS_ERR_MSG_MAX];
 };
 
-static void mms_log(void *ctx, const struct ns_mech_step_info *info) {
+static inline void mms_log(void *ctx, const struct ns_mech_step_info *info) {
   struct mms_result *r = ctx;
   r->newton += info->newton_iters;
   r->linear += info->linear_iters;
 }
 
 /* Solve the manufactured problem on N cells per direction and measure the nodal error. */
-static struct mms_result mms_solve(struct mms *p, int N) {
+static inline struct mms_result mms_solve(struct mms *p, int N) {
   struct mms_result res;
   memset(&res, 0, sizeof res);
   res.N = N;
