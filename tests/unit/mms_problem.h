@@ -51,7 +51,7 @@ struct fd2 {
   double v, g[3], H[3][3];
 };
 
-static struct fd2 fd2_mul(const struct fd2 *a, const struct fd2 *b) {
+static inline struct fd2 fd2_mul(const struct fd2 *a, const struct fd2 *b) {
   struct fd2 r;
   r.v = a->v * b->v;
   for (int i = 0; i < 3; i++) {
@@ -62,7 +62,7 @@ static struct fd2 fd2_mul(const struct fd2 *a, const struct fd2 *b) {
   return r;
 }
 
-static struct fd2 fd2_scale(struct fd2 a, double s) {
+static inline struct fd2 fd2_scale(struct fd2 a, double s) {
   a.v *= s;
   for (int i = 0; i < 3; i++) {
     a.g[i] *= s;
@@ -72,7 +72,7 @@ static struct fd2 fd2_scale(struct fd2 a, double s) {
 }
 
 /* cos(k . X + phi). */
-static struct fd2 fd2_cos(const double k[3], double phi, const double X[3]) {
+static inline struct fd2 fd2_cos(const double k[3], double phi, const double X[3]) {
   struct fd2 r;
   double th = phi;
   for (int i = 0; i < 3; i++) th += k[i] * X[i];
@@ -86,7 +86,7 @@ static struct fd2 fd2_cos(const double k[3], double phi, const double X[3]) {
 }
 
 /* Bubble weight w(z) = (z + 1/4)^2 (z + 1/2)^2 / w_max along direction zdir. */
-static struct fd2 fd2_bubble(const double X[3], int zdir) {
+static inline struct fd2 fd2_bubble(const double X[3], int zdir) {
   const double wmax = 0.140625; /* w at z = -1 without normalisation: 0.75^2 0.5^2 */
   const double z = X[zdir], p = z + 0.25, q = z + 0.5;
   struct fd2 r;
@@ -266,7 +266,7 @@ static inline void mms_u(const struct mms *p, const double X[3], double s, doubl
 }
 
 /* F(X) and dF/dX_K (dF[K][9]) of s u*. */
-static void mms_F(const struct mms *p, const double X[3], double s, double F[9], double dF[3][9]) {
+static inline void mms_F(const struct mms *p, const double X[3], double s, double F[9], double dF[3][9]) {
   struct fd2 f[3];
   mms_fields(p, X, s, f);
   memset(F, 0, 9 * sizeof F[0]);
@@ -301,7 +301,7 @@ static void mms_F(const struct mms *p, const double X[3], double s, double F[9],
 }
 
 /* Div P at X for the field s u* (chain rule). Returns nonzero on a material failure. */
-static int mms_divP(const struct mms *p, const double X[3], double s, double div[3]) {
+static inline int mms_divP(const struct mms *p, const double X[3], double s, double div[3]) {
   double F[9], dF[3][9], P[9], A[81];
   mms_F(p, X, s, F, dF);
   const int l = mms_layer_of(X[p->ndim - 1]);
@@ -326,7 +326,7 @@ static int mms_divP(const struct mms *p, const double X[3], double s, double div
 }
 
 /* Same divergence from a 4th-order central difference of P(X) (step h): the independent check. */
-static void mms_divP_fd(const struct mms *p, const double X[3], double s, double h, double div[3]) {
+static inline void mms_divP_fd(const struct mms *p, const double X[3], double s, double h, double div[3]) {
   const int nd = p->ndim, l = mms_layer_of(X[nd - 1]);
   double dP[3][9];
   memset(dP, 0, sizeof dP);

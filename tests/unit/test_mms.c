@@ -34,7 +34,7 @@ static void body_force_check(int ndim) {
       X[1] = X[2];
       X[2] = 0.0;
     }
-    double d1[3], d2[3];
+    double d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0};
     assert_int_equal(mms_divP(&p, X, 1.0, d1), 0);
     /* h = 1e-3: truncation ~h^4 |P^(5)| ~ 1e-12 |P|, round-off ~1e-16 |P| / h = 1e-13 |P|. */
     mms_divP_fd(&p, X, 1.0, 1e-3, d2);
