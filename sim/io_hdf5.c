@@ -8,6 +8,7 @@
  *   ns_writer_strings                   1D dataset of UTF-8 strings (units "text")
  *   ns_writer_attr_text / _double / _int   attributes on existing objects
  *   ns_writer_table                     an ns_table as one compound dataset
+ *   ns_writer_xdmf_snapshot             describe a field snapshot in the XDMF sidecar NAME.xmf
  *   ns_io_hdf5_version                  "1.10.8"
  *   ns_io_read_doubles, ns_io_read_attr_text   read-back helpers for tests and tools
  *
@@ -24,6 +25,8 @@
  *   - Compound tables: one field per column in column order, float64 / int64 / vlen UTF-8;
  *     attributes `units` and `column_descriptions` (1D arrays of strings, one per column) and
  *     `description`.
+ *   - XDMF sidecar (ParaView): kept in memory as one XML fragment per temporal collection and
+ *     written at commit; the layout is documented in include/needlesim/io.h.
  *
  * Handle discipline: every hid_t starts as H5I_INVALID_HID, every HDF5 call is checked (< 0 ->
  * NS_EIO naming the object path and the file, with HDF5's innermost message appended), and each
@@ -31,14 +34,17 @@
  * H5F_CLOSE_STRONG and commit verifies that no object other than the file is still open.
  *
  * HDF5's automatic error printing is switched off (H5Eset_auto2(H5E_DEFAULT, NULL, NULL)) by
- * ns_writer_open and the read helpers, so failures reach the user only as our messages. The
- * setting is process-wide in HDF5 and stays off afterwards; nothing else in needlesim uses HDF5.
- * A writer is used by one thread at a time (the HDF5 library on Debian is not thread-safe).
+ * ns_writer_open, by every other writer call and by the read helpers, so failures reach the user
+ * only as our messages, never as HDF5 stack dumps. The setting is a side effect beyond this
+ * module: it stays off afterwards for the calling thread (the whole process in a serial HDF5
+ * build; per thread in Debian's thread-safe build, hence the call at every entry point). Nothing
+ * else in needlesim uses HDF5. A writer has no lock of its own: use it from one thread at a time.
  */
 #include "needlesim/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +64,31 @@
 #define NS_STR_(x) #x
 #define NS_STR(x) NS_STR_(x)
 
+/* A growing text buffer; `failed` records an allocation failure (checked once at the end). */
+struct sbuf {
+  char *s;
+  size_t len, cap;
+  int failed;
+};
+
+/* One XDMF temporal collection: the snapshots' XML, in call order. */
+struct xdmf_coll {
+  char *name;
+  struct sbuf xml;
+  double last_time; /* [s] */
+  size_t count;
+};
+
 struct ns_writer {
-  hid_t file;   /* the open temporary file, or H5I_INVALID_HID after close */
-  char *target; /* final path as given by the caller */
-  char *tmp;    /* hidden temporary path in the target's directory */
-  char *dir;    /* the target's directory ("." when the path has none) */
+  hid_t file;       /* the open temporary file, or H5I_INVALID_HID after close */
+  char *target;     /* final path as given by the caller */
+  char *tmp;        /* hidden temporary path in the target's directory */
+  char *dir;        /* the target's directory ("." when the path has none) */
+  char *base;       /* the target's final base name (referenced by the XDMF sidecar) */
+  char *xmf_target; /* the sidecar's final path */
+  char *xmf_tmp;    /* the sidecar's temporary path while commit writes it, else NULL */
+  struct xdmf_coll *colls;
+  size_t ncolls, colls_cap;
 };
 
 /* ---- error reporting ------------------------------------------------------------------------ */
@@ -188,13 +214,47 @@ static enum ns_status check_path(const struct ns_writer *w, const char *path, in
   return NS_OK;
 }
 
+/* Entry check of every writer call (also switches HDF5's error printing off for this thread). */
 static enum ns_status check_writer(const struct ns_writer *w, const char *fn, struct ns_err *err) {
+  errors_off();
   if (!w) return ns_err_set(err, NS_EINTERNAL, "%s: NULL writer", fn);
   if (w->file < 0) return ns_err_set(err, NS_EINTERNAL, "%s: writer for %s is closed", fn, w->target);
   return NS_OK;
 }
 
 /* ---- groups and attributes -------------------------------------------------------------------- */
+
+/* *exists = 1 when an object is reachable at `path` ("/" always is). Walks the components, because
+ * H5Lexists fails rather than answering 0 when an intermediate group is missing (HDF5 <= 1.10)
+ * or names a dataset. */
+static enum ns_status obj_exists(const struct ns_writer *w, const char *path, int *exists, struct ns_err *err) {
+  enum ns_status st = NS_OK;
+  hid_t obj = H5I_INVALID_HID;
+  size_t n = strlen(path);
+  *exists = 1;
+  char *buf = malloc(n + 1);
+  if (!buf) return ns_err_set(err, NS_ENOMEM, "%s: out of memory looking up '%s'", w->target, path);
+  for (size_t end = 1; end <= n && *exists; end++) {
+    if (end < n && path[end] != '/') continue;
+    if (end == 1 && n == 1) break; /* the root */
+    memcpy(buf, path, end);
+    buf[end] = '\0';
+    htri_t ex = H5Lexists(w->file, buf, H5P_DEFAULT);
+    H5CHK(ex, "%s: cannot look up '%s'", w->target, buf);
+    if (ex == 0) {
+      *exists = 0;
+    } else if (end < n) {
+      obj = H5Oopen(w->file, buf, H5P_DEFAULT);
+      H5CHK(obj, "%s: cannot open '%s'", w->target, buf);
+      if (H5Iget_type(obj) != H5I_GROUP) *exists = 0;
+      H5CLOSE(H5Oclose, obj);
+    }
+  }
+cleanup:
+  H5CLOSE(H5Oclose, obj);
+  free(buf);
+  return st;
+}
 
 /* Make sure the group `path` exists (creating missing parents and itself). Components that exist
  * but are not groups are an error. `upto` limits the check to the first `upto` bytes of path. */
@@ -325,16 +385,18 @@ static uint64_t mix64(uint64_t x) {
 }
 
 /* Create the hidden temporary file DIR/.BASE.tmp.PID.XXXXXX with O_EXCL and mode 0666 (the
- * umask applies, so the published file gets the usual permissions, unlike mkstemp's 0600). */
-static enum ns_status create_temp(struct ns_writer *w, const char *base, struct ns_err *err) {
+ * umask applies, so the published file gets the usual permissions, unlike mkstemp's 0600).
+ * *path is malloc'ed; *fd is the open descriptor (write-only, close-on-exec). */
+static enum ns_status create_temp(const char *dir, const char *base, const char *target, char **path, int *fd,
+                                  struct ns_err *err) {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  size_t cap = strlen(w->dir) + strlen(base) + 64;
-  w->tmp = malloc(cap);
-  if (!w->tmp) return ns_err_set(err, NS_ENOMEM, "%s: out of memory", w->target);
+  size_t cap = strlen(dir) + strlen(base) + 64;
+  char *p = malloc(cap);
+  if (!p) return ns_err_set(err, NS_ENOMEM, "%s: out of memory", target);
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   uint64_t seed = ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 40) ^
-                  (uint64_t)(uintptr_t)w;
+                  (uint64_t)(uintptr_t)p;
   for (int attempt = 0; attempt < NS_IO_TMP_ATTEMPTS; attempt++) {
     char rnd[NS_IO_TMP_RANDOM + 1];
     uint64_t r = mix64(seed + (uint64_t)attempt);
@@ -343,33 +405,47 @@ static enum ns_status create_temp(struct ns_writer *w, const char *base, struct 
       r /= sizeof alphabet - 1;
     }
     rnd[NS_IO_TMP_RANDOM] = '\0';
-    snprintf(w->tmp, cap, "%s/.%s.tmp.%ld.%s", w->dir, base, (long)getpid(), rnd);
-    int fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      close(fd);
+    snprintf(p, cap, "%s/.%s.tmp.%ld.%s", dir, base, (long)getpid(), rnd);
+    int f = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (f >= 0) {
+      *path = p;
+      *fd = f;
       return NS_OK;
     }
-    if (errno != EEXIST)
-      return ns_err_set(err, NS_EIO, "%s: cannot create temporary file '%s': %s", w->target, w->tmp,
-                        strerror(errno));
+    if (errno != EEXIST) {
+      enum ns_status st =
+          ns_err_set(err, NS_EIO, "%s: cannot create temporary file '%s': %s", target, p, strerror(errno));
+      free(p);
+      return st;
+    }
   }
-  return ns_err_set(err, NS_EIO, "%s: cannot create a temporary file in '%s' (%d names taken)", w->target,
-                    w->dir, NS_IO_TMP_ATTEMPTS);
+  free(p);
+  return ns_err_set(err, NS_EIO, "%s: cannot create a temporary file in '%s' (%d names taken)", target, dir,
+                    NS_IO_TMP_ATTEMPTS);
 }
 
 static void writer_free(struct ns_writer *w) {
   if (!w) return;
+  for (size_t i = 0; i < w->ncolls; i++) {
+    free(w->colls[i].name);
+    free(w->colls[i].xml.s);
+  }
+  free(w->colls);
   free(w->target);
   free(w->tmp);
   free(w->dir);
+  free(w->base);
+  free(w->xmf_target);
+  free(w->xmf_tmp);
   free(w);
 }
 
-/* Close the HDF5 file (if open) and remove the temporary file. */
+/* Close the HDF5 file (if open) and remove the temporary files. */
 static void writer_discard(struct ns_writer *w) {
   H5CLOSE(H5Fclose, w->file);
   H5Eclear2(H5E_DEFAULT);
   if (w->tmp) unlink(w->tmp);
+  if (w->xmf_tmp) unlink(w->xmf_tmp);
 }
 
 enum ns_status ns_writer_open(const char *path, struct ns_writer **out, struct ns_err *err) {
@@ -390,7 +466,15 @@ enum ns_status ns_writer_open(const char *path, struct ns_writer **out, struct n
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   w->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-  if (!w->target || !w->dir) {
+  w->base = strdup(base);
+  /* The sidecar: NAME.h5 -> NAME.xmf, anything else -> TARGET.xmf. */
+  size_t stem = len >= 3 && strcmp(path + len - 3, ".h5") == 0 && len - 3 > (size_t)(base - path) ? len - 3 : len;
+  w->xmf_target = malloc(stem + sizeof ".xmf");
+  if (w->xmf_target) {
+    memcpy(w->xmf_target, path, stem);
+    memcpy(w->xmf_target + stem, ".xmf", sizeof ".xmf");
+  }
+  if (!w->target || !w->dir || !w->base || !w->xmf_target) {
     st = ns_err_set(err, NS_ENOMEM, "%s: out of memory", path);
     goto cleanup;
   }
@@ -410,8 +494,10 @@ enum ns_status ns_writer_open(const char *path, struct ns_writer **out, struct n
     st = ns_err_set(err, NS_EIO, "cannot write '%s': it is a directory", path);
     goto cleanup;
   }
-  st = create_temp(w, base, err);
+  int fd = -1;
+  st = create_temp(w->dir, base, path, &w->tmp, &fd, err);
   if (st != NS_OK) goto cleanup;
+  close(fd); /* HDF5 reopens the file by name (same inode: H5F_ACC_TRUNC truncates in place) */
 
   fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5CHK(fapl, "%s: cannot create file access properties", path);
@@ -447,13 +533,134 @@ static int fsync_path(const char *path, int is_dir) {
   return rc;
 }
 
+/* ---- XDMF text ---------------------------------------------------------------------------------- */
+
+static void sb_grow(struct sbuf *b, size_t extra) {
+  if (b->failed || b->len + extra + 1 <= b->cap) return;
+  size_t cap = b->cap ? b->cap : 1024;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *s = realloc(b->s, cap);
+  if (!s) {
+    b->failed = 1;
+    return;
+  }
+  b->s = s;
+  b->cap = cap;
+}
+
+static void sb_append(struct sbuf *b, const char *s, size_t n) {
+  sb_grow(b, n);
+  if (b->failed) return;
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    b->failed = 1;
+    return;
+  }
+  sb_grow(b, (size_t)n);
+  if (b->failed) return;
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+/* Append s with the five XML special characters replaced by entities. */
+static void sb_xml(struct sbuf *b, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '&':
+      sb_append(b, "&amp;", 5);
+      break;
+    case '<':
+      sb_append(b, "&lt;", 4);
+      break;
+    case '>':
+      sb_append(b, "&gt;", 4);
+      break;
+    case '"':
+      sb_append(b, "&quot;", 6);
+      break;
+    case '\'':
+      sb_append(b, "&apos;", 6);
+      break;
+    default:
+      sb_append(b, s, 1);
+    }
+  }
+}
+
+/* Write all of buf to fd, retrying short writes. */
+static int write_all(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, buf, n);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Write the XDMF document into a new hidden temporary file next to the sidecar's target and
+ * fsync it (w->xmf_tmp names it afterwards, so every failure path removes it). */
+static enum ns_status write_sidecar_temp(struct ns_writer *w, struct ns_err *err) {
+  struct sbuf doc = {NULL, 0, 0, 0};
+  sb_printf(&doc, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                  "<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
+                  "<Xdmf Version=\"3.0\" xmlns:xi=\"http://www.w3.org/2001/XInclude\">\n"
+                  "  <Domain>\n");
+  for (size_t i = 0; i < w->ncolls; i++) {
+    if (w->colls[i].xml.failed) doc.failed = 1;
+    sb_printf(&doc, "    <Grid Name=\"");
+    sb_xml(&doc, w->colls[i].name);
+    sb_printf(&doc, "\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
+    if (w->colls[i].xml.s) sb_append(&doc, w->colls[i].xml.s, w->colls[i].xml.len);
+    sb_printf(&doc, "    </Grid>\n");
+  }
+  sb_printf(&doc, "  </Domain>\n</Xdmf>\n");
+  if (doc.failed) {
+    free(doc.s);
+    return ns_err_set(err, NS_ENOMEM, "%s: out of memory writing the XDMF sidecar", w->xmf_target);
+  }
+  const char *slash = strrchr(w->xmf_target, '/');
+  const char *xbase = slash ? slash + 1 : w->xmf_target;
+  int fd = -1;
+  enum ns_status st = create_temp(w->dir, xbase, w->xmf_target, &w->xmf_tmp, &fd, err);
+  if (st == NS_OK) {
+    if (write_all(fd, doc.s, doc.len) != 0 || fsync(fd) != 0)
+      st = ns_err_set(err, NS_EIO, "%s: cannot write '%s': %s", w->xmf_target, w->xmf_tmp, strerror(errno));
+    if (close(fd) != 0 && st == NS_OK)
+      st = ns_err_set(err, NS_EIO, "%s: cannot close '%s': %s", w->xmf_target, w->xmf_tmp, strerror(errno));
+  }
+  free(doc.s);
+  return st;
+}
+
+/* Commit: (1) flush and close the HDF5 file, checking that no handle is left open; (2) fsync it;
+ * (3) write and fsync the XDMF sidecar's temporary file, if snapshots were described; (4) rename
+ * the .h5, then the .xmf, into place (or remove a stale .xmf); (5) fsync the directory. A failure
+ * before (4) leaves any older target files untouched and removes the temporary files. */
 enum ns_status ns_writer_commit(struct ns_writer *w, struct ns_err *err) {
   enum ns_status st = NS_OK;
   if (!w) return ns_err_set(err, NS_EINTERNAL, "ns_writer_commit: NULL writer");
+  errors_off();
   if (w->file < 0) {
     st = ns_err_set(err, NS_EINTERNAL, "%s: writer is closed", w->target);
     goto cleanup;
   }
+  /* (1) */
   H5CHK(H5Fflush(w->file, H5F_SCOPE_GLOBAL), "%s: cannot flush", w->target);
   ssize_t nopen = H5Fget_obj_count(w->file, H5F_OBJ_ALL);
   H5CHK(nopen, "%s: cannot count open objects", w->target);
@@ -465,16 +672,37 @@ enum ns_status ns_writer_commit(struct ns_writer *w, struct ns_err *err) {
   herr_t rc = H5Fclose(w->file);
   w->file = H5I_INVALID_HID;
   H5CHK(rc, "%s: cannot close", w->target);
+  /* (2) */
   if (fsync_path(w->tmp, 0) != 0) {
     st = ns_err_set(err, NS_EIO, "%s: cannot sync '%s': %s", w->target, w->tmp, strerror(errno));
     goto cleanup;
   }
+  /* (3) */
+  if (w->ncolls > 0) {
+    st = write_sidecar_temp(w, err);
+    if (st != NS_OK) goto cleanup;
+  }
+  /* (4) */
   if (rename(w->tmp, w->target) != 0) {
     st = ns_err_set(err, NS_EIO, "cannot rename '%s' to '%s': %s", w->tmp, w->target, strerror(errno));
     goto cleanup;
   }
   free(w->tmp);
   w->tmp = NULL; /* published: nothing left to unlink */
+  if (w->xmf_tmp) {
+    if (rename(w->xmf_tmp, w->xmf_target) != 0) {
+      st = ns_err_set(err, NS_EIO, "%s: written, but its XDMF sidecar could not be renamed to '%s': %s", w->target,
+                      w->xmf_target, strerror(errno));
+      goto cleanup;
+    }
+    free(w->xmf_tmp);
+    w->xmf_tmp = NULL;
+  } else if (unlink(w->xmf_target) != 0 && errno != ENOENT) {
+    st = ns_err_set(err, NS_EIO, "%s: written, but the stale XDMF sidecar '%s' could not be removed: %s", w->target,
+                    w->xmf_target, strerror(errno));
+    goto cleanup;
+  }
+  /* (5) */
   if (fsync_path(w->dir, 1) != 0)
     st = ns_err_set(err, NS_EIO, "%s: written, but its directory '%s' could not be synced: %s", w->target, w->dir,
                     strerror(errno));
@@ -486,6 +714,7 @@ cleanup:
 
 void ns_writer_abort(struct ns_writer *w) {
   if (!w) return;
+  errors_off();
   writer_discard(w);
   writer_free(w);
 }
@@ -580,11 +809,9 @@ static enum ns_status open_obj(struct ns_writer *w, const char *obj, hid_t *out,
   enum ns_status st = NS_OK;
   NS_TRY(check_writer(w, "ns_writer_attr", err));
   NS_TRY(check_path(w, obj, 1, err));
-  if (strcmp(obj, "/") != 0) {
-    htri_t ex = H5Lexists(w->file, obj, H5P_DEFAULT);
-    H5CHK(ex, "%s: cannot look up '%s'", w->target, obj);
-    if (ex == 0) return ns_err_set(err, NS_EINTERNAL, "%s: no object '%s' to attach an attribute to", w->target, obj);
-  }
+  int ex = 0;
+  NS_TRY(obj_exists(w, obj, &ex, err));
+  if (!ex) return ns_err_set(err, NS_EINTERNAL, "%s: no object '%s' to attach an attribute to", w->target, obj);
   *out = H5Oopen(w->file, obj, H5P_DEFAULT);
   H5CHK(*out, "%s: cannot open '%s'", w->target, obj);
 cleanup:
@@ -753,6 +980,231 @@ cleanup:
   free(descs);
   free(units);
   free(offset);
+  return st;
+}
+
+/* ---- XDMF snapshots ------------------------------------------------------------------------------ */
+
+/* "4 5 2" (sep " ") or "4, 5, 2" (sep ", ") from rank dims. */
+static void dims_text(char *buf, size_t cap, int rank, const hsize_t *dims, const char *sep) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < rank && used < cap; k++) {
+    int n = snprintf(buf + used, cap - used, "%s%llu", k ? sep : "", (unsigned long long)dims[k]);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+}
+
+/* Capacity of a dims_text buffer: NS_IO_MAX_RANK numbers of up to 20 digits and separators. */
+#define NS_IO_DIMS_TEXT 128
+
+/* Check that dataset `path` exists in w with a numeric type and exactly the shape (rank, want);
+ * returns its XDMF NumberType ("Float", "Int", "UInt") and Precision (bytes). */
+static enum ns_status xdmf_check_dataset(struct ns_writer *w, const char *path, int rank, const hsize_t *want,
+                                         const char *role, const char **numtype, size_t *precision,
+                                         struct ns_err *err) {
+  enum ns_status st = NS_OK;
+  hid_t dset = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
+  if (!path) return ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: no dataset path", w->target, role);
+  NS_TRY(check_path(w, path, 0, err));
+  if (strchr(path, ':'))
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset path '%s' contains ':', which XDMF cannot reference",
+                      w->target, role, path);
+  int ex = 0;
+  NS_TRY(obj_exists(w, path, &ex, err));
+  if (!ex)
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset '%s' does not exist (write it first)", w->target, role,
+                      path);
+  dset = H5Dopen2(w->file, path, H5P_DEFAULT);
+  H5CHK(dset, "%s: XDMF %s: cannot open dataset '%s'", w->target, role, path);
+  type = H5Dget_type(dset);
+  H5CHK(type, "%s: cannot get the type of '%s'", w->target, path);
+  H5T_class_t cls = H5Tget_class(type);
+  if (cls == H5T_FLOAT) {
+    *numtype = "Float";
+  } else if (cls == H5T_INTEGER) {
+    *numtype = H5Tget_sign(type) == H5T_SGN_NONE ? "UInt" : "Int";
+  } else {
+    st = ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset '%s' is not numeric", w->target, role, path);
+    goto cleanup;
+  }
+  *precision = H5Tget_size(type);
+  space = H5Dget_space(dset);
+  H5CHK(space, "%s: cannot get the shape of '%s'", w->target, path);
+  int got_rank = H5Sget_simple_extent_ndims(space);
+  H5CHK(got_rank, "%s: cannot get the rank of '%s'", w->target, path);
+  hsize_t got[H5S_MAX_RANK];
+  if (got_rank > 0) H5CHK(H5Sget_simple_extent_dims(space, got, NULL), "%s: cannot get the shape of '%s'", w->target, path);
+  int same = got_rank == rank;
+  for (int k = 0; same && k < rank; k++) same = got[k] == want[k];
+  if (!same) {
+    char ws[NS_IO_DIMS_TEXT], gs[NS_IO_DIMS_TEXT];
+    dims_text(ws, sizeof ws, rank, want, ", ");
+    dims_text(gs, sizeof gs, got_rank > NS_IO_MAX_RANK ? NS_IO_MAX_RANK : got_rank, got, ", ");
+    st = ns_err_set(err, NS_EINTERNAL, "%s: XDMF %s: dataset '%s' has shape (%s), expected (%s)", w->target, role,
+                    path, gs, ws);
+  }
+cleanup:
+  H5CLOSE(H5Sclose, space);
+  H5CLOSE(H5Tclose, type);
+  H5CLOSE(H5Dclose, dset);
+  return st;
+}
+
+/* One <DataItem> referencing dataset `path` of the final file. */
+static void xdmf_data_item(struct sbuf *b, const char *indent, const struct ns_writer *w, int rank,
+                           const hsize_t *dims, const char *numtype, size_t precision, const char *path) {
+  char ds[NS_IO_DIMS_TEXT];
+  dims_text(ds, sizeof ds, rank, dims, " ");
+  sb_printf(b, "%s<DataItem Dimensions=\"%s\" NumberType=\"%s\" Precision=\"%zu\" Format=\"HDF\">", indent, ds,
+            numtype, precision);
+  sb_xml(b, w->base);
+  sb_append(b, ":", 1);
+  sb_xml(b, path);
+  sb_printf(b, "</DataItem>\n");
+}
+
+/* XDMF AttributeType for a component count (ParaView reads the count from the data). */
+static const char *xdmf_attribute_type(int ncomp) {
+  switch (ncomp) {
+  case 1:
+    return "Scalar";
+  case 3:
+    return "Vector";
+  case 6:
+    return "Tensor6";
+  case 9:
+    return "Tensor";
+  default:
+    return "Matrix";
+  }
+}
+
+enum ns_status ns_writer_xdmf_snapshot(struct ns_writer *w, const char *grid_name, double time_s, int ndim,
+                                       const size_t node_dims[3], const char *const coord_paths[3],
+                                       size_t nfields, const struct ns_xdmf_field *fields,
+                                       struct ns_err *err) {
+  enum ns_status st = NS_OK;
+  struct sbuf x = {NULL, 0, 0, 0};
+  NS_TRY(check_writer(w, "ns_writer_xdmf_snapshot", err));
+  if (!grid_name || !grid_name[0] || utf8_invalid_at(grid_name) >= 0)
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid name is empty or not UTF-8", w->target);
+  for (const char *c = grid_name; *c; c++)
+    if ((unsigned char)*c < 0x20u)
+      return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid name contains a control character", w->target);
+  if (ndim != 2 && ndim != 3)
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': ndim %d is not 2 or 3", w->target, grid_name, ndim);
+  if (!node_dims || !coord_paths || (nfields > 0 && !fields))
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': NULL argument", w->target, grid_name);
+  for (int d = 0; d < ndim; d++)
+    if (node_dims[d] < 2)
+      return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': %zu nodes in direction %d (need >= 2)", w->target,
+                        grid_name, node_dims[d], d);
+  if (!isfinite(time_s))
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': time is not finite", w->target, grid_name);
+  if (strchr(w->base, ':'))
+    return ns_err_set(err, NS_EINTERNAL, "%s: file name contains ':', which XDMF cannot reference", w->target);
+  struct xdmf_coll *coll = NULL;
+  for (size_t i = 0; i < w->ncolls; i++)
+    if (strcmp(w->colls[i].name, grid_name) == 0) coll = &w->colls[i];
+  if (coll && coll->xml.failed)
+    return ns_err_set(err, NS_ENOMEM, "%s: XDMF grid '%s': an earlier snapshot ran out of memory", w->target,
+                      grid_name);
+  if (coll && !(time_s > coll->last_time))
+    return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': time %.17g s is not after the previous snapshot's %.17g s",
+                      w->target, grid_name, time_s, coll->last_time);
+  for (size_t f = 0; f < nfields; f++) {
+    if (!fields[f].name || !fields[f].name[0] || utf8_invalid_at(fields[f].name) >= 0)
+      return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': field %zu has no valid name", w->target, grid_name, f);
+    if (fields[f].ncomp < 1)
+      return ns_err_set(err, NS_EINTERNAL, "%s: XDMF field '%s': ncomp %d < 1", w->target, fields[f].name,
+                        fields[f].ncomp);
+    for (size_t g = 0; g < f; g++)
+      if (strcmp(fields[g].name, fields[f].name) == 0)
+        return ns_err_set(err, NS_EINTERNAL, "%s: XDMF grid '%s': field name '%s' given twice", w->target, grid_name,
+                          fields[f].name);
+  }
+
+  /* Topology: node counts, slowest direction first. */
+  hsize_t topo[3];
+  for (int k = 0; k < ndim; k++) topo[k] = (hsize_t)node_dims[ndim - 1 - k];
+  char ts[NS_IO_DIMS_TEXT];
+  dims_text(ts, sizeof ts, ndim, topo, " ");
+  size_t index = coll ? coll->count : 0;
+  sb_printf(&x, "      <Grid Name=\"");
+  sb_xml(&x, grid_name);
+  sb_printf(&x, "_%06zu\" GridType=\"Uniform\">\n", index);
+  sb_printf(&x, "        <Time Value=\"%.17g\"/>\n", time_s);
+  sb_printf(&x, "        <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n", ndim == 2 ? "2DRectMesh" : "3DRectMesh",
+            ts);
+  sb_printf(&x, "        <Geometry GeometryType=\"%s\">\n", ndim == 2 ? "VXVY" : "VXVYVZ");
+  for (int d = 0; d < ndim; d++) {
+    const char *nt = NULL;
+    size_t prec = 0;
+    hsize_t n = (hsize_t)node_dims[d];
+    char role[48];
+    snprintf(role, sizeof role, "coordinates of direction %d", d);
+    st = xdmf_check_dataset(w, coord_paths[d], 1, &n, role, &nt, &prec, err);
+    if (st != NS_OK) goto cleanup;
+    xdmf_data_item(&x, "          ", w, 1, &n, nt, prec, coord_paths[d]);
+  }
+  sb_printf(&x, "        </Geometry>\n");
+  for (size_t f = 0; f < nfields; f++) {
+    const struct ns_xdmf_field *fd = &fields[f];
+    hsize_t shape[4];
+    int rank = ndim;
+    for (int k = 0; k < ndim; k++) shape[k] = topo[k] - (fd->cell_centred ? 1 : 0);
+    if (fd->ncomp > 1) shape[rank++] = (hsize_t)fd->ncomp;
+    const char *nt = NULL;
+    size_t prec = 0;
+    char role[96]; /* "field 'NAME'", the name cut to fit */
+    snprintf(role, sizeof role, "field '%.80s'", fd->name);
+    st = xdmf_check_dataset(w, fd->h5_path, rank, shape, role, &nt, &prec, err);
+    if (st != NS_OK) goto cleanup;
+    sb_printf(&x, "        <Attribute Name=\"");
+    sb_xml(&x, fd->name);
+    sb_printf(&x, "\" AttributeType=\"%s\" Center=\"%s\">\n", xdmf_attribute_type(fd->ncomp),
+              fd->cell_centred ? "Cell" : "Node");
+    xdmf_data_item(&x, "          ", w, rank, shape, nt, prec, fd->h5_path);
+    sb_printf(&x, "        </Attribute>\n");
+  }
+  sb_printf(&x, "      </Grid>\n");
+  if (x.failed) {
+    st = ns_err_set(err, NS_ENOMEM, "%s: out of memory describing XDMF grid '%s'", w->target, grid_name);
+    goto cleanup;
+  }
+
+  /* Append to the grid's collection (created on first use). */
+  if (!coll) {
+    if (w->ncolls == w->colls_cap) {
+      size_t cap = w->colls_cap ? 2 * w->colls_cap : 4;
+      struct xdmf_coll *c = realloc(w->colls, cap * sizeof *c);
+      if (!c) {
+        st = ns_err_set(err, NS_ENOMEM, "%s: out of memory describing XDMF grid '%s'", w->target, grid_name);
+        goto cleanup;
+      }
+      w->colls = c;
+      w->colls_cap = cap;
+    }
+    char *name = strdup(grid_name);
+    if (!name) {
+      st = ns_err_set(err, NS_ENOMEM, "%s: out of memory describing XDMF grid '%s'", w->target, grid_name);
+      goto cleanup;
+    }
+    coll = &w->colls[w->ncolls++];
+    memset(coll, 0, sizeof *coll);
+    coll->name = name;
+  }
+  sb_append(&coll->xml, x.s, x.len);
+  if (coll->xml.failed) {
+    st = ns_err_set(err, NS_ENOMEM, "%s: out of memory describing XDMF grid '%s'", w->target, grid_name);
+    goto cleanup;
+  }
+  coll->last_time = time_s;
+  coll->count++;
+cleanup:
+  free(x.s);
   return st;
 }
 

@@ -10,7 +10,9 @@
  * Storage: one contiguous array per column (double, int64_t, or NS_TEXT_MAX-byte text slots),
  * all with the same row capacity, grown geometrically. Invariants: every cell below `nrows`
  * holds a valid value (NaN, 0 or "" until set); every text slot is NUL-terminated; column names
- * are identifiers ([A-Za-z_][A-Za-z0-9_]*, shorter than NS_COL_NAME_MAX) and unique.
+ * are identifiers ([A-Za-z_][A-Za-z0-9_]*, shorter than NS_COL_NAME_MAX) and unique. Units must
+ * fit struct ns_column.units (an error otherwise, since a cut unit would be wrong); descriptions
+ * and text cells are cut to fit at a UTF-8 character boundary.
  */
 #include "needlesim/table.h"
 

@@ -803,6 +803,9 @@ static void error_calls(void *arg) {
   EXPECT(ns_writer_group(w, "/g", "group g", &err) == NS_OK); /* existing group: description set */
   /* Attributes on missing objects, bad names, missing units, invalid UTF-8. */
   EXPECT(ns_writer_attr_text(w, "/nope", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "/nope"));
+  EXPECT(ns_writer_attr_text(w, "/nope/deeper", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "no object"));
+  EXPECT(ns_writer_attr_text(w, "/g/x/under_dataset", "a", "b", &err) == NS_EINTERNAL && strstr(err.msg, "no object"));
+  EXPECT(ns_writer_attr_int(w, "/", "root_ok", 3, &err) == NS_OK);
   EXPECT(ns_writer_attr_text(w, "/g", "", "b", &err) == NS_EINTERNAL);
   EXPECT(ns_writer_attr_double(w, "/g", "a", 1.0, NULL, &err) == NS_EINTERNAL);
   EXPECT(ns_writer_attr_text(w, "/g", "a", "\xc0\xaf", &err) == NS_EINPUT && strstr(err.msg, "byte 0"));
@@ -819,12 +822,13 @@ static void error_calls(void *arg) {
   EXPECT(ns_writer_commit(w, &err) == NS_OK); /* no handle leaked on any error path above */
   const size_t d2[2] = {2, 3};
   const int64_t iv[1] = {5};
+  const size_t one = 1;
   struct ns_writer *w2 = NULL;
   path_in(ctx->fx, "f.h5", bad);
   EXPECT(ns_writer_open(bad, &w2, &err) == NS_OK);
   if (!w2) return;
   EXPECT(ns_writer_dataset(w2, "/m", 2, d2, v, "m", "2D", &err) == NS_OK);
-  EXPECT(ns_writer_dataset_int(w2, "/i", 1, dims + 4, iv, "1", "int", &err) == NS_OK);
+  EXPECT(ns_writer_dataset_int(w2, "/i", 1, &one, iv, "1", "int", &err) == NS_OK);
   EXPECT(ns_writer_commit(w2, &err) == NS_OK);
   EXPECT(ns_io_read_doubles(bad, "/m", &data, &n, &err) == NS_EIO && strstr(err.msg, "rank 2") && !data);
   EXPECT(ns_io_read_doubles(bad, "/i", &data, &n, &err) == NS_EIO && strstr(err.msg, "floating"));
@@ -870,6 +874,301 @@ static void test_read_fixed_string_attr(void **state) {
   free(txt);
 }
 
+/* ---- XDMF sidecar ----------------------------------------------------------------------------- */
+
+/* Axisymmetric test grid: NR x NZ nodes; 3D test grid: NX x NY x NZ3 nodes. */
+#define NR 5
+#define NZ 4
+#define NX 3
+#define NY 4
+#define NZ3 5
+
+/* Node value of component c at node (i, j, k): digits encode the indices, so a transposed or
+ * mis-strided reader would see different numbers. */
+static double node_value(int c, int i, int j, int k, double t) { return 1000.0 * c + 100.0 * k + 10.0 * j + i + t; }
+
+/* Write the fields of the XDMF test file and describe them; returns the writer still open. */
+static struct ns_writer *write_fields(const char *file, struct ns_err *err) {
+  struct ns_writer *w = NULL;
+  assert_int_equal(ns_writer_open(file, &w, err), NS_OK);
+  /* Axisymmetric (r, z): graded coordinates, z = 0 on the surface. */
+  const double r[NR] = {0.0, 0.1e-3, 0.25e-3, 0.5e-3, 1.0e-3};
+  const double z[NZ] = {-2.0e-3, -1.0e-3, -0.4e-3, 0.0};
+  const size_t nr = NR, nz = NZ;
+  assert_int_equal(ns_writer_dataset(w, "/grid/axi/r", 1, &nr, r, "m", "radial node coordinates", err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/grid/axi/z", 1, &nz, z, "m", "vertical node coordinates", err), NS_OK);
+  static double u[NZ][NR][2], p[NZ][NR], st[NZ - 1][NR - 1][4];
+  static int64_t mat[NZ - 1][NR - 1];
+  const double times[2] = {0.0, 0.25};
+  for (int s = 0; s < 2; s++) {
+    for (int k = 0; k < NZ; k++)
+      for (int i = 0; i < NR; i++) {
+        for (int c = 0; c < 2; c++) u[k][i][c] = node_value(c, i, 0, k, times[s]);
+        p[k][i] = -node_value(0, i, 0, k, times[s]);
+      }
+    for (int k = 0; k < NZ - 1; k++)
+      for (int i = 0; i < NR - 1; i++) {
+        mat[k][i] = k < 1 ? 1 : 2;
+        for (int c = 0; c < 4; c++) st[k][i][c] = 0.5 * node_value(c, i, 0, k, times[s]);
+      }
+    char pu[64], pp[64], ps[64];
+    snprintf(pu, sizeof pu, "/snap/%04d/u", s);
+    snprintf(pp, sizeof pp, "/snap/%04d/p", s);
+    snprintf(ps, sizeof ps, "/snap/%04d/stress", s);
+    const size_t du[3] = {NZ, NR, 2}, dp[2] = {NZ, NR}, dc[3] = {NZ - 1, NR - 1, 4};
+    assert_int_equal(ns_writer_dataset(w, pu, 3, du, &u[0][0][0], "m", "displacement (u_r, u_z)", err), NS_OK);
+    assert_int_equal(ns_writer_dataset(w, pp, 2, dp, &p[0][0], "Pa", "pressure", err), NS_OK);
+    assert_int_equal(ns_writer_dataset(w, ps, 3, dc, &st[0][0][0], "Pa", "stress (rr, zz, tt, rz)", err), NS_OK);
+    if (s == 0) assert_int_equal(ns_writer_dataset_int(w, "/grid/axi/material", 2, dc, &mat[0][0], "1", "layer id", err), NS_OK);
+    const size_t nd[3] = {NR, NZ, 0};
+    const char *const coords[3] = {"/grid/axi/r", "/grid/axi/z", NULL};
+    const struct ns_xdmf_field f[4] = {
+        {"u", pu, 2, 0}, {"p", pp, 1, 0}, {"material", "/grid/axi/material", 1, 1}, {"stress", ps, 4, 1}};
+    assert_int_equal(ns_writer_xdmf_snapshot(w, "axi", times[s], 2, nd, coords, 4, f, err), NS_OK);
+  }
+  /* 3D (x, y, z). */
+  const double x[NX] = {-1.0e-3, 0.0, 1.0e-3}, y[NY] = {-1.0e-3, -0.2e-3, 0.2e-3, 1.0e-3};
+  const double z3[NZ3] = {-3.0e-3, -2.0e-3, -1.0e-3, -0.5e-3, 0.0};
+  const size_t nx = NX, ny = NY, nz3 = NZ3;
+  assert_int_equal(ns_writer_dataset(w, "/grid/box/x", 1, &nx, x, "m", "x", err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/grid/box/y", 1, &ny, y, "m", "y", err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/grid/box/z", 1, &nz3, z3, "m", "z", err), NS_OK);
+  static double u3[NZ3][NY][NX][3], s3[NZ3 - 1][NY - 1][NX - 1][6];
+  for (int k = 0; k < NZ3; k++)
+    for (int j = 0; j < NY; j++)
+      for (int i = 0; i < NX; i++)
+        for (int c = 0; c < 3; c++) u3[k][j][i][c] = node_value(c, i, j, k, 1.5);
+  for (int k = 0; k < NZ3 - 1; k++)
+    for (int j = 0; j < NY - 1; j++)
+      for (int i = 0; i < NX - 1; i++)
+        for (int c = 0; c < 6; c++) s3[k][j][i][c] = node_value(c, i, j, k, 0.0);
+  const size_t du3[4] = {NZ3, NY, NX, 3}, ds3[4] = {NZ3 - 1, NY - 1, NX - 1, 6};
+  assert_int_equal(ns_writer_dataset(w, "/box/u", 4, du3, &u3[0][0][0][0], "m", "displacement", err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/box/s", 4, ds3, &s3[0][0][0][0], "Pa", "stress (Voigt)", err), NS_OK);
+  const size_t nd3[3] = {NX, NY, NZ3};
+  const char *const coords3[3] = {"/grid/box/x", "/grid/box/y", "/grid/box/z"};
+  const struct ns_xdmf_field f3[2] = {{"u", "/box/u", 3, 0}, {"s", "/box/s", 6, 1}};
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "box", 1.5, 3, nd3, coords3, 2, f3, err), NS_OK);
+  return w;
+}
+
+/* Independent check of the sidecar with Python's xml.etree and h5py: structure, every
+ * referenced dataset exists in the .h5 (by its final base name) with the declared dims and
+ * number type, coordinates match the topology, and node values sit where the layout says. */
+static const char XDMF_SCRIPT[] =
+    "import sys, os, h5py, numpy as np\n"
+    "import xml.etree.ElementTree as ET\n"
+    "xmf, h5 = sys.argv[1], sys.argv[2]\n"
+    "text = open(xmf, encoding='utf-8').read()\n"
+    "assert text.startswith('<?xml') and '<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>' in text\n"
+    "root = ET.parse(xmf).getroot()\n"
+    "assert root.tag == 'Xdmf' and root.get('Version') == '3.0', root.attrib\n"
+    "doms = root.findall('Domain')\n"
+    "assert len(doms) == 1\n"
+    "colls = {g.get('Name'): g for g in doms[0].findall('Grid')}\n"
+    "assert sorted(colls) == ['axi', 'box'], sorted(colls)\n"
+    "expect = {'axi': (2, [0.0, 0.25], {'u': ('Node', 2, 'Matrix'), 'p': ('Node', 1, 'Scalar'),\n"
+    "                                  'material': ('Cell', 1, 'Scalar'), 'stress': ('Cell', 4, 'Matrix')}),\n"
+    "          'box': (3, [1.5], {'u': ('Node', 3, 'Vector'), 's': ('Cell', 6, 'Tensor6')})}\n"
+    "f = h5py.File(h5, 'r')\n"
+    "base = os.path.basename(h5)\n"
+    "nref = 0\n"
+    "def item(di):\n"
+    "    global nref\n"
+    "    fn, path = di.text.strip().split(':', 1)\n"
+    "    assert fn == base, (fn, base)\n"
+    "    ds = f[path]\n"
+    "    dims = tuple(int(v) for v in di.get('Dimensions').split())\n"
+    "    assert ds.shape == dims, (path, ds.shape, dims)\n"
+    "    kind = {'f': 'Float', 'i': 'Int', 'u': 'UInt'}[ds.dtype.kind]\n"
+    "    assert di.get('NumberType') == kind and int(di.get('Precision')) == ds.dtype.itemsize, path\n"
+    "    assert di.get('Format') == 'HDF'\n"
+    "    nref += 1\n"
+    "    return ds\n"
+    "for name, (ndim, times, fields) in expect.items():\n"
+    "    c = colls[name]\n"
+    "    assert c.get('GridType') == 'Collection' and c.get('CollectionType') == 'Temporal'\n"
+    "    snaps = c.findall('Grid')\n"
+    "    assert [float(s.find('Time').get('Value')) for s in snaps] == times\n"
+    "    assert len({s.get('Name') for s in snaps}) == len(snaps)\n"
+    "    for s, t in zip(snaps, times):\n"
+    "        assert s.get('GridType') == 'Uniform'\n"
+    "        topo = s.find('Topology')\n"
+    "        assert topo.get('TopologyType') == '%dDRectMesh' % ndim\n"
+    "        tdims = [int(v) for v in topo.get('Dimensions').split()]\n"
+    "        geo = s.find('Geometry')\n"
+    "        assert geo.get('GeometryType') == 'VXVYVZ'[:2 * ndim]\n"
+    "        coords = [item(di) for di in geo.findall('DataItem')]\n"
+    "        assert [len(x) for x in coords] == tdims[::-1], (tdims, [len(x) for x in coords])\n"
+    "        assert all(np.all(np.diff(x[()]) > 0) for x in coords)\n"
+    "        attrs = {a.get('Name'): a for a in s.findall('Attribute')}\n"
+    "        assert sorted(attrs) == sorted(fields), sorted(attrs)\n"
+    "        for an, (center, ncomp, atype) in fields.items():\n"
+    "            a = attrs[an]\n"
+    "            assert a.get('Center') == center and a.get('AttributeType') == atype, (an, a.attrib)\n"
+    "            ds = item(a.find('DataItem'))\n"
+    "            want = [d - (center == 'Cell') for d in tdims] + ([ncomp] if ncomp > 1 else [])\n"
+    "            assert list(ds.shape) == want, (an, ds.shape, want)\n"
+    "        u = f[attrs['u'].find('DataItem').text.split(':', 1)[1]][()]\n"
+    "        if ndim == 2:\n"
+    "            assert u[3, 4, 1] == 1000 + 300 + 4 + t and u[2, 1, 0] == 200 + 1 + t\n"
+    "        else:\n"
+    "            assert u[4, 3, 2, 2] == 2000 + 400 + 30 + 2 + t\n"
+    "assert nref == 2 * (2 + 4) + 3 + 2, nref\n"
+    "print('xdmf-ok')\n";
+
+static void read_file_text(const char *path, char *buf, size_t cap) {
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  size_t n = fread(buf, 1, cap - 1, fp);
+  buf[n] = '\0';
+  fclose(fp);
+}
+
+static void test_xdmf_sidecar(void **state) {
+  struct fixture *fx = *state;
+  char file[PATH_CAP], xmf[PATH_CAP], script[PATH_CAP], cmd[4 * PATH_CAP];
+  path_in(fx, "fields.h5", file);
+  path_in(fx, "fields.xmf", xmf);
+  path_in(fx, "check_xdmf.py", script);
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_writer *w = write_fields(file, &err);
+  assert_false(exists(xmf)); /* nothing published before commit */
+  assert_int_equal(ns_writer_commit(w, &err), NS_OK);
+  assert_true(exists(file));
+  assert_true(exists(xmf));
+  assert_int_equal(count_entries(fx->dir), 2); /* no temporary files left */
+
+  FILE *fp = fopen(script, "w");
+  assert_non_null(fp);
+  fputs(XDMF_SCRIPT, fp);
+  fclose(fp);
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' 2>&1", script, xmf, file);
+  static char out[1 << 14];
+  int rc = run_capture(cmd, out, sizeof out);
+  if (rc != 0 || !strstr(out, "xdmf-ok")) fail_msg("XDMF check failed (exit %d):\n%s", rc, out);
+  /* The sidecar references the final base name, never the temporary one. */
+  static char text[1 << 16];
+  read_file_text(xmf, text, sizeof text);
+  assert_non_null(strstr(text, ">fields.h5:/snap/0001/u<"));
+  assert_null(strstr(text, ".tmp."));
+}
+
+static void test_xdmf_errors(void **state) {
+  struct fixture *fx = *state;
+  char file[PATH_CAP], xmf[PATH_CAP];
+  path_in(fx, "bad.h5", file);
+  path_in(fx, "bad.xmf", xmf);
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_writer *w = NULL;
+  assert_int_equal(ns_writer_open(file, &w, &err), NS_OK);
+  const double r[3] = {0.0, 1.0, 2.0}, z[2] = {-1.0, 0.0};
+  const size_t nr = 3, nz = 2, du[3] = {2, 3, 2}, dt[3] = {3, 2, 2};
+  double u[12] = {0};
+  assert_int_equal(ns_writer_dataset(w, "/r", 1, &nr, r, "m", "r", &err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/z", 1, &nz, z, "m", "z", &err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/u", 3, du, u, "m", "u", &err), NS_OK);
+  assert_int_equal(ns_writer_dataset(w, "/ut", 3, dt, u, "m", "u transposed", &err), NS_OK);
+  assert_int_equal(ns_writer_strings(w, "/names", 1, (const char *const[]){"a"}, "text", &err), NS_OK);
+  const size_t nd[3] = {3, 2, 0};
+  const char *const coords[3] = {"/r", "/z", NULL};
+  const char *const swapped[3] = {"/z", "/r", NULL};
+  struct ns_xdmf_field good = {"u", "/u", 2, 0};
+  struct ns_xdmf_field transposed = {"u", "/ut", 2, 0};
+  struct ns_xdmf_field missing = {"v", "/no/such/group", 1, 0};
+  struct ns_xdmf_field cellwrong = {"c", "/u", 2, 1};
+  struct ns_xdmf_field textf = {"n", "/names", 1, 0};
+  struct ns_xdmf_field dup[2] = {{"u", "/u", 2, 0}, {"u", "/u", 2, 0}};
+  struct ns_xdmf_field nocomp = {"u", "/u", 0, 0};
+
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 1, &transposed, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "/ut"));
+  assert_non_null(strstr(err.msg, "has shape (3, 2, 2), expected (2, 3, 2)"));
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, swapped, 1, &good, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "coordinates of direction 0"));
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 1, &missing, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "does not exist"));
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 1, &cellwrong, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "expected (1, 2, 2)"));
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 1, &textf, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "not numeric"));
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 2, dup, &err), NS_EINTERNAL);
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, nd, coords, 1, &nocomp, &err), NS_EINTERNAL);
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 1, nd, coords, 1, &good, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "ndim 1"));
+  ns_err_clear(&err);
+  const size_t flat[3] = {3, 1, 0};
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", 0.0, 2, flat, coords, 1, &good, &err), NS_EINTERNAL);
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g", NAN, 2, nd, coords, 1, &good, &err), NS_EINTERNAL);
+  ns_err_clear(&err);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "", 0.0, 2, nd, coords, 1, &good, &err), NS_EINTERNAL);
+  ns_err_clear(&err);
+  /* Valid, then a time that does not increase. The grid name needs XML escaping. */
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g<&>\"'", 0.5, 2, nd, coords, 1, &good, &err), NS_OK);
+  assert_int_equal(ns_writer_xdmf_snapshot(w, "g<&>\"'", 0.5, 2, nd, coords, 1, &good, &err), NS_EINTERNAL);
+  assert_non_null(strstr(err.msg, "not after"));
+  ns_err_clear(&err);
+  /* No handle leaked on the error paths; only the valid snapshot is in the sidecar. */
+  assert_int_equal(ns_writer_commit(w, &err), NS_OK);
+  static char text[1 << 14];
+  read_file_text(xmf, text, sizeof text);
+  assert_non_null(strstr(text, "Name=\"g&lt;&amp;&gt;&quot;&apos;\""));
+  assert_non_null(strstr(text, "Name=\"g&lt;&amp;&gt;&quot;&apos;_000000\""));
+  assert_null(strstr(text, "_000001"));
+}
+
+static void test_xdmf_atomic(void **state) {
+  struct fixture *fx = *state;
+  char file[PATH_CAP], xmf[PATH_CAP];
+  path_in(fx, "fields.h5", file);
+  path_in(fx, "fields.xmf", xmf);
+  commit_scalar(file, 1.25);
+  FILE *fp = fopen(xmf, "w");
+  assert_non_null(fp);
+  fputs("old sidecar\n", fp);
+  fclose(fp);
+  static char text[1 << 16];
+
+  /* Aborted write with snapshots: old .h5 and .xmf untouched, no temporary files. */
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_writer *w = write_fields(file, &err);
+  ns_writer_abort(w);
+  assert_true(raw_scalar(file) == 1.25);
+  read_file_text(xmf, text, sizeof text);
+  assert_string_equal(text, "old sidecar\n");
+  assert_int_equal(count_entries(fx->dir), 2);
+
+  /* Committed write with snapshots: both replaced. */
+  w = write_fields(file, &err);
+  assert_int_equal(ns_writer_commit(w, &err), NS_OK);
+  read_file_text(xmf, text, sizeof text);
+  assert_non_null(strstr(text, "<Xdmf Version=\"3.0\""));
+  assert_int_equal(count_entries(fx->dir), 2);
+
+  /* Committed write without snapshots: the stale sidecar is removed. */
+  commit_scalar(file, 2.5);
+  assert_false(exists(xmf));
+  assert_int_equal(count_entries(fx->dir), 1);
+
+  /* A target without the .h5 suffix gets TARGET.xmf. */
+  char other[PATH_CAP], other_xmf[PATH_CAP];
+  path_in(fx, "run.out", other);
+  path_in(fx, "run.out.xmf", other_xmf);
+  w = write_fields(other, &err);
+  assert_int_equal(ns_writer_commit(w, &err), NS_OK);
+  assert_true(exists(other_xmf));
+  read_file_text(other_xmf, text, sizeof text);
+  assert_non_null(strstr(text, ">run.out:/box/u<"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup_dir, teardown_dir),
@@ -883,6 +1182,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_killed_writer, setup_dir, teardown_dir),
       cmocka_unit_test_setup_teardown(test_error_paths, setup_dir, teardown_dir),
       cmocka_unit_test_setup_teardown(test_read_fixed_string_attr, setup_dir, teardown_dir),
+      cmocka_unit_test_setup_teardown(test_xdmf_sidecar, setup_dir, teardown_dir),
+      cmocka_unit_test_setup_teardown(test_xdmf_errors, setup_dir, teardown_dir),
+      cmocka_unit_test_setup_teardown(test_xdmf_atomic, setup_dir, teardown_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
