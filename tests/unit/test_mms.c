@@ -5,7 +5,7 @@
  *   mms_interface_traction        P e_z is continuous across both layer interfaces
  *   mms_order_axisym              nodal max error of the layered axisymmetric problem on
  *                                 8/16/32/64 cells per direction: observed order >= 1.9
- *   mms_order_3d                  the same in 3D on 4/8/16/32 cells per direction
+ *   mms_order_3d                  the same in 3D on 4/8/16/24 cells per direction
  * The problem is described in mms_problem.h; tests/verify/verify_mms.c runs finer grids.
  */
 #include <math.h>
@@ -94,14 +94,17 @@ static void order_study(int ndim, const int *Ns, int nN) {
   for (int q = 0; q < nN; q++) {
     r[q] = mms_solve(&p, Ns[q]);
     if (r[q].status != NS_OK) fail_msg("N = %d: %s", Ns[q], r[q].msg);
-    double om = q ? log2(r[q - 1].err_max / r[q].err_max) : NAN;
-    double o2 = q ? log2(r[q - 1].err_l2 / r[q].err_l2) : NAN;
+    const double lr = q ? log((double)Ns[q] / Ns[q - 1]) : NAN; /* log of the refinement ratio */
+    double om = q ? log(r[q - 1].err_max / r[q].err_max) / lr : NAN;
+    double o2 = q ? log(r[q - 1].err_l2 / r[q].err_l2) / lr : NAN;
     printf("# %4d %8zu   %.4e    %.4e     %5.2f   %.4e     %5.2f  %6d  %6d  %8.2f\n", r[q].N, r[q].ndof, r[q].umax,
            r[q].err_max, om, r[q].err_l2, o2, r[q].newton, r[q].linear, r[q].seconds);
   }
   /* Second order in the displacement (bilinear/trilinear interpolation; the kinks lie on grid
-   * lines): every observed max-norm order over the three refinements >= 1.9. */
-  for (int q = 1; q < nN; q++) assert_true(log2(r[q - 1].err_max / r[q].err_max) >= 1.9);
+   * lines): every observed max-norm order over the three refinements >= 1.9 (measured 1.99-2.04;
+   * the margin covers the pre-asymptotic coarsest pair). */
+  for (int q = 1; q < nN; q++)
+    assert_true(log(r[q - 1].err_max / r[q].err_max) / log((double)Ns[q] / Ns[q - 1]) >= 1.9);
 }
 
 static void mms_order_axisym(void **state) {
@@ -112,7 +115,9 @@ static void mms_order_axisym(void **state) {
 
 static void mms_order_3d(void **state) {
   (void)state;
-  const int Ns[] = {4, 8, 16, 32};
+  /* 24 instead of 32 keeps the program well under 30 s on two cores; the grid mapping is the
+   * same at every N, so the ratio-1.5 refinement measures the order as well. */
+  const int Ns[] = {4, 8, 16, 24};
   order_study(3, Ns, 4);
 }
 
