@@ -30,9 +30,9 @@
 /* pi (PI is not in strict C11). */
 #define PI 3.14159265358979323846
 
-/* Converged force of the layered punch [N]: Richardson extrapolation of levels 2-4 in
- * tests/verify/verify_punch.c (recorded in docs/verification.md, estimated error 3e-8 N). */
-#define LAYERED_CONVERGED 1.630866e-4
+/* Converged small-strain force of the layered punch [N]: Richardson extrapolation of levels 2-4
+ * in tests/verify/verify_punch.c (recorded in docs/verification.md). */
+#define LAYERED_CONVERGED 1.639267e-4
 
 static struct ns_punch_load flat_load(enum ns_punch_indenter kind, double delta) {
   struct ns_punch_load L;
@@ -174,9 +174,10 @@ static void layered_punch(void **state) {
   s.width = 10e-3;
   s.h_edge = 50e-6 / 8.0;
   s.level = 2;
-  struct ns_punch_load L = flat_load(NS_PUNCH_FLAT_BONDED, 5e-6);
+  /* Small strain: solve at 1e-3 of the depth (nonlinear terms ~1e-6 relative) and scale. */
+  struct ns_punch_load L = flat_load(NS_PUNCH_FLAT_BONDED, 5e-9);
   struct ns_punch_result r;
-  const double F = solve(&s, &L, &r);
+  const double F = solve(&s, &L, &r) * 1e3;
   printf("layered punch (level 2, %d x %d cells): F = %.6e N, %.3f %% above the converged %.6e N\n", r.cells[0],
          r.cells[1], F, 100.0 * (F / LAYERED_CONVERGED - 1.0), LAYERED_CONVERGED);
   /* The refinement study (verify_punch) converges monotonically from above at rate ~1.9, and
