@@ -1,4 +1,4 @@
-/* needlesim/mech.h — finite-strain quasi-static mechanics on structured grids.
+/* needlesim/mech.h — finite-strain mechanics (quasi-static or with inertia) on structured grids.
  *
  * The engine under every study (indentation, penetration, closure, roller drag): a total-
  * Lagrangian discretisation of the stored-energy functional with nodal displacements on a graded
@@ -38,6 +38,16 @@
  * rolled back and halved; below dt_min the run stops with NS_ECONV and a message of the form
  *   "mech: step N at t = T s (dt = DT s < dt_min): REASON, residual R N (tolerance TOL N)".
  * The committed state is never NaN: on any failure it is the last accepted state.
+ *
+ * Dynamics (off by default; ns_mech_set_dynamics, sim/mech_dyn.c): inertia M a with a lumped
+ * (row-sum, default) or consistent Q1 mass, generalized-alpha time integration (Chung & Hulbert
+ * 1993; rho_inf = 1 is the trapezoidal rule) inside the same Newton: the effective tangent
+ * K + (1 - am)/((1 - af) beta dt^2) M is added before Dirichlet elimination and stays symmetric
+ * (CG). Velocity and acceleration are committed and rolled back with u. Substeps: the Newton
+ * rule above capped by dt_max, and optionally a local error estimate (Zienkiewicz & Xie 1991,
+ * ns_mech_dyn_opts.err_tol). With dynamics off every result is bit-identical to the
+ * quasi-static core. Energy bookkeeping (ns_mech_energy) in both modes: kinetic, stored (free)
+ * energy, QLV dissipation, work of each constraint region, loads and the extra contribution.
  *
  * Hooks for later studies:
  *   - ns_mech_degradation(): per-Gauss-point factor g in [0, 1] multiplying the isochoric stress
@@ -216,7 +226,9 @@ const struct ns_grid *ns_mech_grid(const struct ns_mech *m);
  * of R over the region's nodes (component c), for all components whether constrained or not
  * (unconstrained ones are ~0 at equilibrium). Axisymmetric: f[1] is the total axial force; f[0]
  * is the radial force integrated around the circumference (not a net force: it cancels by
- * symmetry). Zero before the first step after the constraints changed. NS_EINPUT for a bad id. */
+ * symmetry). With dynamics R includes the inertia M a of the constrained nodes (the force the
+ * constraint must exert to move them). Zero before the first step after the constraints
+ * changed. NS_EINPUT for a bad id. */
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err);
 
 /* Committed per-cell fields, borrowed (valid until the next ns_mech_step):
