@@ -7,6 +7,7 @@
  *   ns_mech_time, _dt, _displacement, _set_displacement, _ndof, _grid, _cell_stress,
  *   _cell_energy, _cell_jacobian, _degradation, _ngauss, _get_stats      accessors
  *   ns_mech_reaction           force of a region's constraints on the body (with dynamics: incl. M a)
+ *   ns_mech_get_opts           the options in force
  *   ns_mech_eval               residual and tangent at a given displacement (no BCs)
  * Private (mech_impl.h): ns_mech_build_constraints, ns_mech_external, ns_mech_dirichlet_values.
  *
@@ -507,11 +508,17 @@ void ns_mech_external(struct ns_mech *m, double t) {
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err) {
   if (id < 0 || id >= m->nregion) return ns_err_set(err, NS_EINPUT, "mech: no region %d", id);
   f[0] = f[1] = f[2] = 0.0;
-  if (m->constraints_dirty) return NS_OK;
+  /* The reaction belongs to a solved state: after a boundary-condition change the stored
+   * residual refers to other constraints, so asking for it is a caller error, not zero. */
+  if (m->constraints_dirty)
+    return ns_err_set(err, NS_EINPUT, "mech: reaction of region %d requested after a boundary-condition change "
+                      "and before the next step", id);
   for (size_t i = m->region_start[id]; i < m->region_start[id + 1]; i++)
     for (int c = 0; c < m->nc; c++) f[c] += m->Rc[m->region_nodes[i] * (size_t)m->nc + (size_t)c];
   return NS_OK;
 }
+
+struct ns_mech_opts ns_mech_get_opts(const struct ns_mech *m) { return m->opts; }
 
 enum ns_status ns_mech_eval(struct ns_mech *m, const double *u, double t, double dt, double *R, struct ns_smat *K,
                             struct ns_err *err) {

@@ -206,6 +206,8 @@ void ns_mech_set_extra(struct ns_mech *m, const struct ns_mech_extra *extra); /*
 void ns_mech_set_cancel(struct ns_mech *m, const volatile sig_atomic_t *flag);
 void ns_mech_set_log(struct ns_mech *m, ns_mech_log_fn fn, void *ctx);
 void ns_mech_set_opts(struct ns_mech *m, const struct ns_mech_opts *opts);
+/* The options in force (e.g. to keep a caller's own substeps above dt_min). */
+struct ns_mech_opts ns_mech_get_opts(const struct ns_mech *m);
 
 /* Advance to t_new > ns_mech_time(m) (see the header comment). NS_ECONV, NS_EINTERRUPTED,
  * NS_EINPUT (t_new not after the current time), NS_ENOMEM, or errors of the extra callback. */
@@ -227,8 +229,8 @@ const struct ns_grid *ns_mech_grid(const struct ns_mech *m);
  * (unconstrained ones are ~0 at equilibrium). Axisymmetric: f[1] is the total axial force; f[0]
  * is the radial force integrated around the circumference (not a net force: it cancels by
  * symmetry). With dynamics R includes the inertia M a of the constrained nodes (the force the
- * constraint must exert to move them). Zero before the first step after the constraints
- * changed. NS_EINPUT for a bad id. */
+ * constraint must exert to move them). NS_EINPUT for a bad id, and between a change of the
+ * constraints and the next step (the stored residual would belong to the old constraints). */
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err);
 
 /* Committed per-cell fields, borrowed (valid until the next ns_mech_step):
