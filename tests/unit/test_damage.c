@@ -94,7 +94,10 @@ static void extra_tangent(enum ns_geometry geom) {
   }
   struct ns_grid *g = dp_grid(geom, cells, x);
   for (int d = 0; d < 3; d++) free(x[d]);
-  assert_non_null(g);
+  if (!g) {
+    fail_msg("grid");
+    return;
+  }
   const size_t nc = dp_ncells(g), ndof = g->nnodes * (size_t)ndim;
   uint8_t *ids = calloc(nc, 1);
   for (size_t c = 0; c < nc; c++) ids[c] = (uint8_t)(c % 2);
@@ -210,7 +213,10 @@ static void bar_init(struct bar *b, double gc, double ell) {
   b->g = dp_grid(NS_GEOM_AXISYMMETRIC, cells, x);
   free(x[0]);
   free(x[1]);
-  assert_non_null(b->g);
+  if (!b->g) {
+    fail_msg("grid");
+    return;
+  }
   b->ids = calloc(dp_ncells(b->g), 1);
   b->mat = dp_neo(1.0e6, 0.45);
   struct ns_damage_layer lay = {gc, ell};
@@ -336,6 +342,11 @@ static void bar_at1_softening(void **state) {
  * behind d) leave errors far below the 2 % acceptance. */
 static void notch_energy_balance(void **state) {
   (void)state;
+  /* One thread: the run is dominated by many small multigrid kernels, whose OpenMP barriers
+   * (spin-waiting, libgomp's default) cost whole time slices on an oversubscribed machine
+   * (measured 30x slower with 2 threads at load 8; OMP_WAIT_POLICY=passive removes it).
+   * threads_bitwise shows that the result does not depend on the thread count. */
+  omp_set_num_threads(1);
   struct dp_notch_opts o = dp_notch_defaults();
   o.ref = 2.0;
   o.du = 2.5e-6;
@@ -348,6 +359,7 @@ static void notch_energy_balance(void **state) {
          r.balance_err_end, r.seconds);
   assert_true(r.gamma_end - r.gamma0 > 0.01 * r.work_end); /* fracture energy is a real share */
   assert_true(r.max_balance_err < 0.02);                    /* acceptance of the penetration study */
+  omp_set_num_threads(2);
 }
 
 static double *threads_run(int nthreads, double *force) {
@@ -355,7 +367,7 @@ static double *threads_run(int nthreads, double *force) {
   struct dp_notch_opts o = dp_notch_defaults();
   o.ref = 1.0;
   o.du = 1.0e-5;
-  o.u_max = 5.0e-5;
+  o.u_max = 3.0e-5; /* three steps with damage growth, before the peak */
   o.dump = NULL;
   struct dp_notch_result r = dp_notch(&o);
   if (r.status) fail_msg("%s", r.msg);
@@ -390,6 +402,10 @@ static void bad_input(void **state) {
   struct ns_grid *g = dp_grid(NS_GEOM_AXISYMMETRIC, cells, x);
   free(x[0]);
   free(x[1]);
+  if (!g) {
+    fail_msg("grid");
+    return;
+  }
   uint8_t ids[4] = {0, 0, 0, 0};
   struct ns_material mat = dp_neo(1e5, 0.4);
   struct ns_damage_layer lay = {1.0, 1e-4}, bad = {-1.0, 1e-4};
