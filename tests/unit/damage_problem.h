@@ -225,6 +225,7 @@ struct dp_notch_result {
   double dissipated_full;     /* J, 2 (gamma_end - gamma0): both halves */
   double ligament_area;       /* m^2, pi (R - notch)^2 */
   double crack_radius;        /* m, blister: largest r with d > 0.95 on the symmetry plane */
+  double max_balance_err_late; /* the same over the steps after the first 10 % of the final work */
   double max_balance_err;     /* max over steps of |W - (stored + Gamma - Gamma0)| / W (steps with W > 0) */
   double balance_err_end;
   double balance_err_peak;    /* at the peak force */
@@ -380,6 +381,8 @@ static inline struct dp_notch_result dp_notch(const struct dp_notch_opts *o) {
   const double z3[3] = {0, 0, 0};
   ns_damage_ledger_init(&L, z3, z3);
   double t = 0.0, u = 0.0;
+  enum { HIST_MAX = 8192 }; /* steps whose (work, balance error) are kept for the late maximum */
+  double *hw = malloc(HIST_MAX * sizeof(double)), *he = malloc(HIST_MAX * sizeof(double));
   if (o->verbose) printf("#   u [um]     F [N]    stored [J]  Gamma-G0 [J]   work [J]  balance  stagger\n");
   for (;;) {
     u += o->du;
@@ -402,6 +405,10 @@ static inline struct dp_notch_result dp_notch(const struct dp_notch_opts *o) {
     L.stored = e.stored;
     L.fracture = e.fracture - res.gamma0;
     const double berr = ns_damage_ledger_error(&L);
+    if (hw && he && res.steps < HIST_MAX) {
+      hw[res.steps] = L.work;
+      he[res.steps] = berr;
+    }
     res.steps++;
     res.dmg_outer += info.active_iters;
     res.stagger_total += info.stagger_iters;
@@ -421,6 +428,10 @@ static inline struct dp_notch_result dp_notch(const struct dp_notch_opts *o) {
     if (u >= o->u_max || (res.peak_force > 0.0 && f[1] < o->stop_frac * res.peak_force)) break;
   }
   res.dissipated_full = 2.0 * (res.gamma_end - res.gamma0);
+  for (int q = 0; q < res.steps && q < HIST_MAX && hw && he; q++)
+    if (hw[q] >= 0.1 * res.work_end) res.max_balance_err_late = fmax(res.max_balance_err_late, fabs(he[q]));
+  free(hw);
+  free(he);
   {
     const struct ns_mech_stats *st = ns_mech_get_stats(m);
     res.newton = st->newton_iters;
