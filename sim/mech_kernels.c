@@ -1,0 +1,430 @@
+/* mech_kernels.c — cell kernels of the finite-strain discretisation (private to the mech module).
+ *
+ *   ns_mech_kern_internal  internal force f_int(u) = dPi/du and its tangent, coloured assembly
+ *   ns_mech_kern_outputs   per-cell Cauchy stress, energy density and J
+ *   ns_mech_kern_body      consistent nodal loads of a body force b(X, t)
+ *
+ * Discrete energy (per cell, reference configuration, total Lagrangian):
+ *   Pi_cell = sum_q w_q g_q W_iso(F_q) + V U(Jbar),   Jbar = (1/V) sum_q w_q det F_q,
+ *   F = I + Grad u, V = sum_q w_q,
+ * with u bi/trilinear in the cell and q the 2^ndim Gauss points (+-1/sqrt 3). The volumetric
+ * energy sees one value per cell, the volume average of J (mean dilatation, Nagtegaal et al.
+ * 1974, Simo, Taylor & Pister 1985: the energy form of Q1/P0 selective reduced integration), so
+ * nu -> 0.5 does not lock and the tangent stays symmetric. In 3D with small strains Jbar equals
+ * J at the cell centre; axisymmetric, the average (with weight r) is what makes a homogeneous
+ * stress state an exact discrete solution (one-point evaluation at the centre integrates the
+ * weighted volumetric virtual work with an O(h^2 / r) error, 50% in the axis cells).
+ * Weights: 3D w_q = h_x h_y h_z / 8; axisymmetric w_q = 2 pi r_q h_r h_z / 4. Axisymmetric F in
+ * (r, z, theta) order: F_rr = 1 + du_r/dr, F_rz = du_r/dz, F_zr = du_z/dr, F_zz = 1 + du_z/dz,
+ * F_thth = 1 + u_r/r (Gauss points never lie on the axis).
+ * With D_p = dF/du_p (3 nonzero entries per dof p), the cell residual and tangent are
+ *   f_p = sum_q w_q P_q : D_p,  P_q = g_q P_iso(F_q) + U'(Jbar) cof F_q,
+ *   K_pq = sum_q w_q D_p : A_q : D_q + U''(Jbar)/V b_p b_q,  b_p = sum_q w_q cof F_q : D_p,
+ *   A_q = g_q dP_iso/dF + U'(Jbar) (cof (x) cof - cof_iL cof_kJ) / J_q.
+ * The tangent is computed on and above the diagonal and mirrored, so it is exactly symmetric.
+ * Stencil: every cell couples its 2^ndim nodes, i.e. the 3^ndim-point compact stencil of smat.h;
+ * second-order accurate in the displacement.
+ * Colouring: cells of one colour (index parity) share no node, colours run in a fixed order, so
+ * each entry receives its contributions in a thread-count independent order.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mech_impl.h"
+#include "needlesim/vec.h"
+
+/* 2 pi: the axisymmetric weight 2 pi r integrates over the full circumference. */
+#define TWO_PI 6.283185307179586476925286766559
+
+/* Local dofs per cell at most (8 nodes x 3 components). */
+#define NLOC_MAX 24
+/* Gauss points per cell at most. */
+#define NPT_MAX 8
+
+/* One cell's geometry and Gauss-point tables. */
+struct cell {
+  size_t node[8];
+  double N[NPT_MAX][8];      /* shape function values */
+  double G[NPT_MAX][8][3];   /* reference-coordinate gradients */
+  double X[NPT_MAX][3];      /* reference coordinates of the points */
+  double w[NPT_MAX];         /* weights */
+};
+
+static void cell_setup(const struct ns_mech *m, int i, int j, int k, struct cell *c) {
+  const struct ns_grid *g = m->g;
+  const int ndim = m->ndim, nen = m->nen, ngp = m->ngp;
+  const int ijk[3] = {i, j, k};
+  double lo[3] = {0, 0, 0}, h[3] = {1, 1, 1};
+  for (int d = 0; d < ndim; d++) {
+    lo[d] = g->x[d][ijk[d]];
+    h[d] = g->x[d][ijk[d] + 1] - lo[d];
+  }
+  for (int a = 0; a < nen; a++) {
+    int a0 = a & 1, a1 = (a >> 1) & 1, a2 = (a >> 2) & 1;
+    c->node[a] = ns_grid_index(g, i + a0, j + a1, k + a2);
+  }
+  const double gpos = 1.0 / sqrt(3.0); /* Gauss point position on [-1, 1] */
+  double vol = 1.0;
+  for (int d = 0; d < ndim; d++) vol *= h[d];
+  for (int q = 0; q < ngp; q++) {
+    double xi[3] = {0, 0, 0};
+    for (int d = 0; d < ndim; d++) xi[d] = ((q >> d) & 1) ? gpos : -gpos;
+    for (int d = 0; d < 3; d++) c->X[q][d] = d < ndim ? lo[d] + 0.5 * h[d] * (1.0 + xi[d]) : 0.0;
+    for (int a = 0; a < nen; a++) {
+      double f[3], s[3];
+      for (int d = 0; d < ndim; d++) {
+        s[d] = ((a >> d) & 1) ? 1.0 : -1.0;
+        f[d] = 0.5 * (1.0 + s[d] * xi[d]);
+      }
+      double N = 1.0;
+      for (int d = 0; d < ndim; d++) N *= f[d];
+      c->N[q][a] = N;
+      for (int d = 0; d < 3; d++) {
+        if (d >= ndim) {
+          c->G[q][a][d] = 0.0;
+          continue;
+        }
+        double gd = s[d] / h[d];
+        for (int e = 0; e < ndim; e++)
+          if (e != d) gd *= f[e];
+        c->G[q][a][d] = gd;
+      }
+    }
+    double w = vol / (double)ngp;
+    if (m->g->geom == NS_GEOM_AXISYMMETRIC) w *= TWO_PI * c->X[q][0];
+    c->w[q] = w;
+  }
+}
+
+/* dF/du_p for every local dof p = a*nc + comp: three (index, value) pairs. */
+struct dmap {
+  int idx[NLOC_MAX][3];
+  double val[NLOC_MAX][3];
+};
+
+static void point_dmap(const struct ns_mech *m, const struct cell *c, int q, struct dmap *D) {
+  const int nen = m->nen, nc = m->nc;
+  if (m->ndim == 3) {
+    for (int a = 0; a < nen; a++)
+      for (int comp = 0; comp < 3; comp++) {
+        int p = a * nc + comp;
+        for (int J = 0; J < 3; J++) {
+          D->idx[p][J] = 3 * comp + J;
+          D->val[p][J] = c->G[q][a][J];
+        }
+      }
+  } else {
+    const double rinv = 1.0 / c->X[q][0];
+    for (int a = 0; a < nen; a++) {
+      int p = a * nc;
+      D->idx[p][0] = 0;
+      D->val[p][0] = c->G[q][a][0];
+      D->idx[p][1] = 1;
+      D->val[p][1] = c->G[q][a][1];
+      D->idx[p][2] = 8;
+      D->val[p][2] = c->N[q][a] * rinv;
+      D->idx[p + 1][0] = 3;
+      D->val[p + 1][0] = c->G[q][a][0];
+      D->idx[p + 1][1] = 4;
+      D->val[p + 1][1] = c->G[q][a][1];
+      D->idx[p + 1][2] = 8;
+      D->val[p + 1][2] = 0.0;
+    }
+  }
+}
+
+/* F = I + sum_p ue_p D_p at point q. */
+static void point_F(const struct ns_mech *m, const struct dmap *D, const double *ue, double F[9]) {
+  const int nloc = m->nen * m->nc;
+  for (int i = 0; i < 9; i++) F[i] = 0.0;
+  F[0] = F[4] = F[8] = 1.0;
+  for (int p = 0; p < nloc; p++)
+    for (int t = 0; t < 3; t++) F[D->idx[p][t]] += D->val[p][t] * ue[p];
+}
+
+static double det3(const double F[9]) {
+  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) +
+         F[2] * (F[3] * F[7] - F[4] * F[6]);
+}
+
+/* Cofactor matrix cof F = J F^{-T}. */
+static void cof3(const double F[9], double C[9]) {
+  C[0] = F[4] * F[8] - F[5] * F[7];
+  C[1] = F[5] * F[6] - F[3] * F[8];
+  C[2] = F[3] * F[7] - F[4] * F[6];
+  C[3] = F[2] * F[7] - F[1] * F[8];
+  C[4] = F[0] * F[8] - F[2] * F[6];
+  C[5] = F[1] * F[6] - F[0] * F[7];
+  C[6] = F[1] * F[5] - F[2] * F[4];
+  C[7] = F[2] * F[3] - F[0] * F[5];
+  C[8] = F[0] * F[4] - F[1] * F[3];
+}
+
+/* Add one quadrature point's contribution: fe += w P:D, Ke (upper triangle) += w D:A:D. */
+static void add_point(int nloc, const struct dmap *D, double w, const double P[9], const double *A, double *fe,
+                      double *Ke) {
+  for (int p = 0; p < nloc; p++) {
+    double s = 0.0;
+    for (int t = 0; t < 3; t++) s += D->val[p][t] * P[D->idx[p][t]];
+    fe[p] += w * s;
+  }
+  if (!A) return;
+  for (int p = 0; p < nloc; p++) {
+    double row[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    for (int t = 0; t < 3; t++) {
+      const double v = w * D->val[p][t];
+      if (v == 0.0) continue;
+      const double *Ar = A + 9 * D->idx[p][t];
+      for (int e = 0; e < 9; e++) row[e] += v * Ar[e];
+    }
+    for (int q = p; q < nloc; q++) {
+      double s = 0.0;
+      for (int t = 0; t < 3; t++) s += row[D->idx[q][t]] * D->val[q][t];
+      Ke[p * nloc + q] += s;
+    }
+  }
+}
+
+/* Residual and tangent of one cell. Returns nonzero when a material evaluation failed.
+ * Gauss point q: P_q = g_q P_iso(F_q) + U'(Jbar) cof F_q, A_q = g_q A_iso + U'(Jbar) d2J/dF2,
+ * plus the rank-one volumetric term (U''(Jbar) / V) b b^T with b_p = sum_q w_q cof F_q : D_p. */
+static int cell_eval(struct ns_mech *m, const struct cell *c, size_t cell, const double *u, double dt,
+                     double *fe, double *Ke) {
+  const int nen = m->nen, nc = m->nc, ngp = m->ngp, nloc = nen * nc;
+  const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+  const size_t ss = m->hist_ss[m->cell_mat[cell]];
+  const int visco = dt > 0.0 && ss > 0;
+  double ue[NLOC_MAX];
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = u[c->node[a] * (size_t)nc + (size_t)comp];
+  for (int p = 0; p < nloc; p++) fe[p] = 0.0;
+  if (Ke)
+    for (int p = 0; p < nloc * nloc; p++) Ke[p] = 0.0;
+  /* Pass 1: kinematics at every Gauss point and the cell-averaged Jacobian. */
+  double F[NPT_MAX][9], C[NPT_MAX][9], Jq[NPT_MAX], vol = 0.0, jbar = 0.0;
+  struct dmap D[NPT_MAX];
+  for (int q = 0; q < ngp; q++) {
+    point_dmap(m, c, q, &D[q]);
+    point_F(m, &D[q], ue, F[q]);
+    Jq[q] = det3(F[q]);
+    if (!(Jq[q] > 0.0)) return 1;
+    cof3(F[q], C[q]);
+    vol += c->w[q];
+    jbar += c->w[q] * Jq[q];
+  }
+  jbar /= vol;
+  double U, dU, d2U;
+  ns_material_vol(mat, jbar, &U, &dU, &d2U);
+  /* Pass 2: stresses and tangents. */
+  double P[9], A[81], bvol[NLOC_MAX];
+  double *Ap = Ke ? A : NULL;
+  for (int p = 0; p < nloc; p++) bvol[p] = 0.0;
+  for (int q = 0; q < ngp; q++) {
+    int bad;
+    if (visco) {
+      const size_t off = m->hist_off[cell] + (size_t)q * ss;
+      bad = ns_material_iso_visco(mat, F[q], dt, m->hist_old + off, m->hist_new + off, P, Ap);
+    } else {
+      bad = ns_material_iso(mat, F[q], P, Ap, NULL);
+    }
+    if (bad) return 1;
+    const double gq = m->degr[cell * (size_t)ngp + (size_t)q];
+    if (gq != 1.0) {
+      for (int e = 0; e < 9; e++) P[e] *= gq;
+      if (Ap)
+        for (int e = 0; e < 81; e++) A[e] *= gq;
+    }
+    for (int e = 0; e < 9; e++) P[e] += dU * C[q][e];
+    if (Ap) {
+      /* d2J/dF_iJ dF_kL = (cof_iJ cof_kL - cof_iL cof_kJ) / J */
+      const double s = dU / Jq[q];
+      const double *Cq = C[q];
+      for (int i = 0; i < 3; i++)
+        for (int Jj = 0; Jj < 3; Jj++)
+          for (int k = 0; k < 3; k++)
+            for (int L = 0; L < 3; L++)
+              A[(3 * i + Jj) * 9 + 3 * k + L] += s * (Cq[3 * i + Jj] * Cq[3 * k + L] - Cq[3 * i + L] * Cq[3 * k + Jj]);
+      for (int p = 0; p < nloc; p++) {
+        double v = 0.0;
+        for (int t = 0; t < 3; t++) v += D[q].val[p][t] * Cq[D[q].idx[p][t]];
+        bvol[p] += c->w[q] * v;
+      }
+    }
+    add_point(nloc, &D[q], c->w[q], P, Ap, fe, Ke);
+  }
+  for (int p = 0; p < nloc; p++)
+    if (!isfinite(fe[p])) return 1;
+  if (Ke) {
+    const double kv = d2U / vol;
+    for (int p = 0; p < nloc; p++)
+      for (int q = p; q < nloc; q++) Ke[p * nloc + q] += kv * bvol[p] * bvol[q];
+    for (int p = 0; p < nloc; p++)
+      for (int q = 0; q < p; q++) Ke[p * nloc + q] = Ke[q * nloc + p];
+  }
+  return 0;
+}
+
+/* Scatter a cell vector / matrix into the global arrays (no two cells of a colour collide). */
+static void cell_scatter(const struct ns_mech *m, const struct cell *c, const double *fe, const double *Ke,
+                         double *R, struct ns_smat *K) {
+  const int nen = m->nen, nc = m->nc, nloc = nen * nc;
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) R[c->node[a] * (size_t)nc + (size_t)comp] += fe[a * nc + comp];
+  if (!K) return;
+  for (int a = 0; a < nen; a++) {
+    double *row = K->a + c->node[a] * K->bs;
+    for (int b = 0; b < nen; b++) {
+      int d[3];
+      for (int e = 0; e < 3; e++) d[e] = ((b >> e) & 1) - ((a >> e) & 1);
+      double *blk = row + (size_t)ns_smat_stencil_index(m->ndim, d) * (size_t)(nc * nc);
+      for (int r = 0; r < nc; r++)
+        for (int s = 0; s < nc; s++) blk[r * nc + s] += Ke[(a * nc + r) * nloc + b * nc + s];
+    }
+  }
+}
+
+/* Kinds of coloured cell loops. */
+enum kern_kind { KERN_INTERNAL, KERN_BODY };
+
+struct kern_args {
+  struct ns_mech *m;
+  const double *u;
+  double dt, t;
+  double *R;
+  struct ns_smat *K;
+};
+
+/* Work on one cell; returns nonzero on a material failure. */
+static int kern_cell(const struct kern_args *ka, enum kern_kind kind, int i, int j, int k) {
+  struct ns_mech *m = ka->m;
+  struct cell c;
+  double fe[NLOC_MAX], Ke[NLOC_MAX * NLOC_MAX];
+  cell_setup(m, i, j, k, &c);
+  const size_t cell = ns_mech_cell_index(m, i, j, k);
+  if (kind == KERN_INTERNAL) {
+    if (cell_eval(m, &c, cell, ka->u, ka->dt, fe, ka->K ? Ke : NULL)) return 1;
+    cell_scatter(m, &c, fe, Ke, ka->R, ka->K);
+    return 0;
+  }
+  const int nen = m->nen, nc = m->nc;
+  for (int p = 0; p < nen * nc; p++) fe[p] = 0.0;
+  for (int q = 0; q < m->ngp; q++) {
+    double b[3] = {0, 0, 0};
+    m->body(c.X[q], ka->t, m->body_ctx, b);
+    for (int a = 0; a < nen; a++)
+      for (int comp = 0; comp < nc; comp++) fe[a * nc + comp] += c.w[q] * c.N[q][a] * b[comp];
+  }
+  cell_scatter(m, &c, fe, NULL, ka->R, NULL);
+  return 0;
+}
+
+/* Coloured loop over all cells. Returns the smallest failing cell index or SIZE_MAX. */
+static size_t kern_loop(const struct kern_args *ka, enum kern_kind kind) {
+  const struct ns_mech *m = ka->m;
+  const int ncol = 1 << m->ndim;
+  const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
+  size_t bad = SIZE_MAX;
+  for (int col = 0; col < ncol; col++) {
+    const int p0 = col & 1, p1 = (col >> 1) & 1, p2 = (col >> 2) & 1;
+    const int nk = (n2 - p2 + 1) / 2, nj = (n1 - p1 + 1) / 2;
+    size_t badc = SIZE_MAX;
+#pragma omp parallel for collapse(2) default(none) shared(ka) firstprivate(kind, nk, nj, n0, p0, p1, p2) \
+    reduction(min : badc) schedule(static)
+    for (int kk = 0; kk < nk; kk++)
+      for (int jj = 0; jj < nj; jj++) {
+        const int k = 2 * kk + p2, j = 2 * jj + p1;
+        for (int i = p0; i < n0; i += 2)
+          if (kern_cell(ka, kind, i, j, k)) {
+            size_t cell = ns_mech_cell_index(ka->m, i, j, k);
+            if (cell < badc) badc = cell;
+          }
+      }
+    if (badc < bad) bad = badc;
+  }
+  return bad;
+}
+
+int ns_mech_kern_internal(struct ns_mech *m, const double *u, double dt, double *R, struct ns_smat *K,
+                          struct ns_mech_fail *fail) {
+  ns_vec_set(m->ndof, R, 0.0);
+  if (K) ns_smat_zero(K);
+  struct kern_args ka = {m, u, dt, 0.0, R, K};
+  size_t bad = kern_loop(&ka, KERN_INTERNAL);
+  if (fail) fail->cell = bad;
+  return bad != SIZE_MAX;
+}
+
+void ns_mech_kern_body(struct ns_mech *m, double t, double *f) {
+  if (!m->body) return;
+  struct kern_args ka = {m, NULL, 0.0, t, f, NULL};
+  (void)kern_loop(&ka, KERN_BODY);
+}
+
+/* Cauchy stress sigma = P F^T / J, symmetrised, packed as (00, 11, 22, 01, 12, 20). */
+static void cauchy_add(const double P[9], const double F[9], double J, double scale, double s[6]) {
+  double sig[9];
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 3; k++) {
+      double v = 0.0;
+      for (int L = 0; L < 3; L++) v += P[3 * i + L] * F[3 * k + L];
+      sig[3 * i + k] = v / J;
+    }
+  s[0] += scale * sig[0];
+  s[1] += scale * sig[4];
+  s[2] += scale * sig[8];
+  s[3] += scale * 0.5 * (sig[1] + sig[3]);
+  s[4] += scale * 0.5 * (sig[5] + sig[7]);
+  s[5] += scale * 0.5 * (sig[6] + sig[2]);
+}
+
+/* Outputs of one cell: volume-weighted Gauss-point averages (history scratch: the trial state
+ * is written to a local buffer, the committed history is only read). */
+static void cell_outputs(struct ns_mech *m, int i, int j, int k, const double *u, double dt, double *stress,
+                         double *energy, double *jac) {
+  struct cell c;
+  cell_setup(m, i, j, k, &c);
+  const size_t cell = ns_mech_cell_index(m, i, j, k);
+  const int nen = m->nen, nc = m->nc, ngp = m->ngp;
+  const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+  const size_t ss = m->hist_ss[m->cell_mat[cell]];
+  double scratch[6 * (NS_MAX_PRONY + 1)]; /* one Gauss point's QLV history, see material.h */
+  double ue[NLOC_MAX], F[9], P[9], s[6] = {0, 0, 0, 0, 0, 0}, wsum = 0.0, vol = 0.0, jbar = 0.0;
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = u[c.node[a] * (size_t)nc + (size_t)comp];
+  for (int q = 0; q < ngp; q++) vol += c.w[q];
+  struct dmap D;
+  for (int q = 0; q < ngp; q++) {
+    point_dmap(m, &c, q, &D);
+    point_F(m, &D, ue, F);
+    const double Jg = det3(F), wq = c.w[q] / vol;
+    double Wq = 0.0;
+    if (ns_material_iso(mat, F, P, NULL, &Wq)) Wq = NAN;
+    if (dt > 0.0 && ss > 0 && ss <= sizeof scratch / sizeof scratch[0]) {
+      const size_t off = m->hist_off[cell] + (size_t)q * ss;
+      if (ns_material_iso_visco(mat, F, dt, m->hist_old + off, scratch, P, NULL)) P[0] = NAN;
+    }
+    const double gq = m->degr[cell * (size_t)ngp + (size_t)q];
+    cauchy_add(P, F, Jg, gq * wq, s);
+    wsum += gq * Wq * wq;
+    jbar += Jg * wq;
+  }
+  double U = 0.0, dU = 0.0;
+  ns_material_vol(mat, jbar, &U, &dU, NULL);
+  for (int e = 0; e < 3; e++) s[e] += dU; /* volumetric Cauchy stress U'(Jbar) I (mean dilatation) */
+  for (int e = 0; e < 6; e++) stress[cell * 6 + (size_t)e] = s[e];
+  energy[cell] = wsum + U;
+  jac[cell] = jbar;
+}
+
+void ns_mech_kern_outputs(struct ns_mech *m, const double *u, double dt) {
+  const int slot = 1 - m->cur;
+  double *stress = m->stress[slot], *energy = m->energy[slot], *jac = m->jac[slot];
+  const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
+  /* Cells write only their own entries: no colouring needed. */
+#pragma omp parallel for collapse(2) default(none) shared(m, u, stress, energy, jac) \
+    firstprivate(dt, n0, n1, n2) schedule(static)
+  for (int k = 0; k < n2; k++)
+    for (int j = 0; j < n1; j++)
+      for (int i = 0; i < n0; i++) cell_outputs(m, i, j, k, u, dt, stress, energy, jac);
+}

@@ -1,0 +1,249 @@
+/* mech_solve.c — Newton's method with a backtracking line search, adaptive substeps,
+ * commit/rollback of QLV history (private part of the mech module).
+ *
+ *   ns_mech_step   advance the committed state to a new time
+ *
+ * One substep t0 -> t1 = t0 + h:
+ *   1. f_ext(t1) and the prescribed values u_D(t1); iterate u = committed u.
+ *   2. Newton: R, K at u; stop when every Dirichlet dof holds its value and
+ *      ||R_free||_2 <= rtol * max(||f_int||_2, ||f_ext||_2) + atol.
+ *      Otherwise solve K du = -R on the free dofs with du_D = u_D - u_D(current) (the
+ *      prescribed increment enters the right side through -K_FD du_D, then the Dirichlet rows and
+ *      columns are eliminated symmetrically).
+ *   3. Line search: u + alpha du with alpha = 1, 1/2, ...; accepted when every det F > 0 and
+ *      the free residual decreased by the Armijo factor (1 - 1e-4 alpha) (or already meets the
+ *      tolerance); an iteration that moves prescribed dofs is accepted on det F > 0 alone, since
+ *      the residual of a new boundary position is not comparable with the old one.
+ *   4. Converged: per-cell outputs from the committed history, swap trial/committed history and
+ *      outputs, keep the residual for reactions. Failed: discard the iterate (the committed state
+ *      is untouched) and halve h; below dt_min stop with NS_ECONV.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mech_impl.h"
+#include "needlesim/vec.h"
+
+/* Armijo sufficient-decrease constant of the line search (dimensionless). */
+#define ARMIJO_C 1e-4
+/* A Newton iterate whose free residual exceeds this multiple of the first one is divergent. */
+#define DIVERGENCE_FACTOR 1e6
+/* An inexact linear solve (Krylov hit max_iter) is still used when it reduced the residual by at
+ * least this factor; otherwise the substep fails. */
+#define LINEAR_ACCEPT 1e-2
+/* A remaining interval shorter than this fraction of the substep is merged into it (avoids
+ * round-off sized final substeps). */
+#define DT_MERGE 1e-9
+
+/* Norm of R over the free dofs; also the largest prescribed increment |u_D - u|. */
+static double free_norm(const struct ns_mech *m, const double *R, double *tmp) {
+  const size_t n = m->ndof;
+  const uint8_t *mask = m->mask;
+#pragma omp parallel for simd default(none) shared(R, tmp, mask) firstprivate(n) schedule(static)
+  for (size_t i = 0; i < n; i++) tmp[i] = mask[i] ? 0.0 : R[i];
+  return ns_vec_norm2(n, tmp);
+}
+
+static double dirichlet_gap(const struct ns_mech *m, const double *u, double *tmp) {
+  const size_t n = m->ndof;
+  const uint8_t *mask = m->mask;
+  const double *ud = m->ud;
+#pragma omp parallel for simd default(none) shared(u, ud, tmp, mask) firstprivate(n) schedule(static)
+  for (size_t i = 0; i < n; i++) tmp[i] = mask[i] ? ud[i] - u[i] : 0.0;
+  return ns_vec_norminf(n, tmp);
+}
+
+/* R and (optionally) K at u for the substep ending at t with length dt. Returns NS_OK, NS_ECONV
+ * (det F <= 0, non-finite residual, extra contribution refused) with a reason, or a hard error. */
+static enum ns_status evaluate(struct ns_mech *m, const double *u, double t, double dt, int tangent,
+                               char *reason, size_t rlen, struct ns_err *err) {
+  double t0 = omp_get_wtime();
+  struct ns_mech_fail fail;
+  int bad = ns_mech_kern_internal(m, u, dt, m->R, tangent ? m->K : NULL, &fail);
+  m->stats.residual_evals++;
+  if (tangent) m->stats.tangent_evals++;
+  if (bad) {
+    m->stats.t_assembly += omp_get_wtime() - t0;
+    snprintf(reason, rlen, "det F <= 0 or non-finite stress in cell %zu", fail.cell);
+    return NS_ECONV;
+  }
+  if (m->has_extra) {
+    struct ns_err e2 = NS_ERR_INIT;
+    enum ns_status s = m->extra.eval(m->extra.ctx, m->g, u, t, dt, m->R, tangent ? m->K : NULL, &e2);
+    if (s == NS_ECONV) {
+      snprintf(reason, rlen, "extra contribution: %.200s", e2.msg);
+      m->stats.t_assembly += omp_get_wtime() - t0;
+      return NS_ECONV;
+    }
+    if (s != NS_OK) return ns_err_set(err, s, "%s", e2.msg);
+  }
+  ns_vec_axpy(m->ndof, -1.0, m->fext, m->R);
+  m->stats.t_assembly += omp_get_wtime() - t0;
+  return NS_OK;
+}
+
+struct newton_result {
+  int iters, lin_iters;
+  double rnorm, tol;
+  char reason[256];
+};
+
+/* Newton's method for the substep (t1, dt); the iterate is m->ut. NS_OK when converged, NS_ECONV
+ * when the substep failed (reason in res), NS_EINTERRUPTED, or a hard error. */
+static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct newton_result *res, struct ns_err *err) {
+  const size_t n = m->ndof;
+  const struct ns_mech_opts *o = &m->opts;
+  const double atol = o->newton_atol > 0.0 ? o->newton_atol : NS_MECH_ATOL_REL * m->mu_max * m->lref * m->lref;
+  const double fext_norm = ns_vec_norm2(n, m->fext);
+  res->iters = res->lin_iters = 0;
+  res->rnorm = res->tol = NAN;
+  res->reason[0] = '\0';
+  enum ns_status s = evaluate(m, m->ut, t1, dt, 1, res->reason, sizeof res->reason, err);
+  if (s != NS_OK) return s;
+  double r0 = -1.0;
+  for (;;) {
+    /* Convergence test: the internal force norm is ||R + f_ext||. */
+    ns_vec_waxpy(n, m->tmp, 1.0, m->R, m->fext);
+    const double fint_norm = ns_vec_norm2(n, m->tmp);
+    const double rnorm = free_norm(m, m->R, m->tmp);
+    const double gap = dirichlet_gap(m, m->ut, m->du);
+    res->rnorm = rnorm;
+    res->tol = o->newton_rtol * fmax(fint_norm, fext_norm) + atol;
+    if (!isfinite(rnorm)) {
+      snprintf(res->reason, sizeof res->reason, "non-finite residual");
+      return NS_ECONV;
+    }
+    if (gap == 0.0 && rnorm <= res->tol) return NS_OK;
+    if (r0 < 0.0 && gap == 0.0) r0 = rnorm;
+    if (r0 >= 0.0 && rnorm > DIVERGENCE_FACTOR * fmax(r0, res->tol)) {
+      snprintf(res->reason, sizeof res->reason, "Newton diverged");
+      return NS_ECONV;
+    }
+    if (res->iters >= o->newton_max_iter) {
+      snprintf(res->reason, sizeof res->reason, "no convergence in %d Newton iterations", o->newton_max_iter);
+      return NS_ECONV;
+    }
+    if (m->cancel && *m->cancel)
+      return ns_err_set(err, NS_EINTERRUPTED, "mech: interrupted at t = %.6g s during Newton iteration %d", t1,
+                        res->iters);
+    /* Linear system: du holds the prescribed increment on Dirichlet dofs (0 elsewhere). */
+    ns_smat_apply(m->K, m->du, m->rhs);
+    {
+      double *rhs = m->rhs, *du = m->du;
+      const double *R = m->R;
+      const uint8_t *mask = m->mask;
+#pragma omp parallel for simd default(none) shared(rhs, du, R, mask) firstprivate(n) schedule(static)
+      for (size_t i = 0; i < n; i++) rhs[i] = mask[i] ? du[i] : -R[i] - rhs[i];
+    }
+    ns_smat_dirichlet(m->K, m->mask);
+    double tl = omp_get_wtime();
+    struct ns_err e2 = NS_ERR_INIT;
+    s = ns_mg_setup(m->mg, m->K, &e2);
+    if (s != NS_OK) return ns_err_set(err, s, "%s", e2.msg);
+    struct ns_linsolve_opts lo = o->lin;
+    lo.method = (m->has_extra && !m->extra.symmetric) ? NS_KRYLOV_GMRES : NS_KRYLOV_CG;
+    struct ns_linsolve_info info;
+    memset(&info, 0, sizeof info);
+    s = ns_mg_solve(m->mg, m->rhs, m->du, &lo, &info, &e2);
+    m->stats.t_linear += omp_get_wtime() - tl;
+    res->lin_iters += info.iterations;
+    m->stats.linear_iters += info.iterations;
+    res->iters++;
+    m->stats.newton_iters++;
+    if (s == NS_ECONV && !(info.rnorm <= LINEAR_ACCEPT * info.rnorm0)) {
+      snprintf(res->reason, sizeof res->reason, "linear solver: residual %.3e of %.3e after %d iterations",
+               info.rnorm, info.rnorm0, info.iterations);
+      return NS_ECONV;
+    }
+    if (s != NS_OK && s != NS_ECONV) return ns_err_set(err, s, "%s", e2.msg);
+    /* Line search on the free residual norm. */
+    double alpha = 1.0;
+    int accepted = 0, tangent_current = 0;
+    for (int h = 0; h <= o->ls_max_halvings; h++, alpha *= 0.5) {
+      ns_vec_waxpy(n, m->tmp, alpha, m->du, m->ut);
+      char why[256];
+      s = evaluate(m, m->tmp, t1, dt, alpha == 1.0, why, sizeof why, err);
+      if (s == NS_ECONV) {
+        snprintf(res->reason, sizeof res->reason, "%s", why);
+        continue;
+      }
+      if (s != NS_OK) return s;
+      const double rn = free_norm(m, m->R, m->rhs);
+      if (!isfinite(rn)) continue;
+      if (gap > 0.0 || rn <= (1.0 - ARMIJO_C * alpha) * rnorm || rn <= res->tol) {
+        accepted = 1;
+        tangent_current = alpha == 1.0;
+        break;
+      }
+      snprintf(res->reason, sizeof res->reason, "line search: no decrease of the residual %.3e", rnorm);
+    }
+    if (!accepted) return NS_ECONV;
+    ns_vec_copy(n, m->ut, m->tmp);
+    if (!tangent_current) {
+      s = evaluate(m, m->ut, t1, dt, 1, res->reason, sizeof res->reason, err);
+      if (s != NS_OK) return s;
+    }
+  }
+}
+
+/* Accept the substep: outputs, history and residual become the committed state. */
+static void commit(struct ns_mech *m, double t1, double dt) {
+  ns_mech_kern_outputs(m, m->ut, dt);
+  m->cur = 1 - m->cur;
+  double *h = m->hist_old;
+  m->hist_old = m->hist_new;
+  m->hist_new = h;
+  ns_vec_copy(m->ndof, m->u, m->ut);
+  ns_vec_copy(m->ndof, m->Rc, m->R);
+  m->t = t1;
+  if (m->has_extra && m->extra.commit) m->extra.commit(m->extra.ctx, m->u, t1);
+}
+
+/* History of a step with dt <= 0 (elastic evaluation) is not written by the kernels; the QLV
+ * kernels always run with the substep length, which is > 0. */
+enum ns_status ns_mech_step(struct ns_mech *m, double t_new, struct ns_err *err) {
+  if (!(t_new > m->t) || !isfinite(t_new))
+    return ns_err_set(err, NS_EINPUT, "mech: step to t = %.6g s, not after the current time %.6g s", t_new, m->t);
+  double wall0 = omp_get_wtime();
+  if (m->constraints_dirty) NS_TRY(ns_mech_build_constraints(m, err));
+  const struct ns_mech_opts *o = &m->opts;
+  while (m->t < t_new) {
+    double h = fmin(m->dt, t_new - m->t);
+    if (t_new - (m->t + h) <= DT_MERGE * h) h = t_new - m->t;
+    const double t1 = (h == t_new - m->t) ? t_new : m->t + h;
+    double ta = omp_get_wtime();
+    m->nattempt++;
+    ns_mech_external(m, t1);
+    ns_mech_dirichlet_values(m, t1);
+    ns_vec_copy(m->ndof, m->ut, m->u);
+    struct newton_result res;
+    enum ns_status s = newton(m, t1, h, &res, err);
+    struct ns_mech_step_info info = {m->nattempt, t1, h, s == NS_OK, res.iters, res.lin_iters, res.rnorm,
+                                     omp_get_wtime() - ta, s == NS_OK ? "" : res.reason};
+    if (m->log) m->log(m->log_ctx, &info);
+    if (s == NS_OK) {
+      commit(m, t1, h);
+      m->stats.steps_accepted++;
+      if (res.iters <= o->fast_iters) m->dt = fmin(o->dt_max, fmax(m->dt, h) * o->dt_grow);
+      continue;
+    }
+    if (s != NS_ECONV) {
+      m->stats.t_total += omp_get_wtime() - wall0;
+      return s;
+    }
+    m->stats.steps_rejected++;
+    if (0.5 * h < o->dt_min) {
+      m->dt = fmax(0.5 * h, o->dt_min);
+      m->stats.t_total += omp_get_wtime() - wall0;
+      return ns_err_set(err, NS_ECONV,
+                        "mech: step %ld at t = %.6g s (dt = %.3g s < dt_min = %.3g s): %s, residual %.3e N "
+                        "(tolerance %.3e N)",
+                        m->nattempt, t1, 0.5 * h, o->dt_min, res.reason, res.rnorm, res.tol);
+    }
+    m->dt = 0.5 * h;
+  }
+  m->stats.t_total += omp_get_wtime() - wall0;
+  return NS_OK;
+}
