@@ -88,7 +88,10 @@ enum ns_status ns_mech_create(const struct ns_grid *grid, const struct ns_materi
   if (nmat < 1 || nmat > 256) return ns_err_set(err, NS_EINPUT, "mech: %d materials (need 1..256)", nmat);
   for (int i = 0; i < nmat; i++) {
     enum ns_status s = ns_material_check(&mats[i], err);
-    if (s != NS_OK) return ns_err_prefix(err, "mech: material %d: ", i), s;
+    if (s != NS_OK) {
+      ns_err_prefix(err, "mech: material %d: ", i);
+      return s;
+    }
   }
   struct ns_mech_opts o = opts ? *opts : ns_mech_opts_defaults();
   NS_TRY(check_opts(&o, err));

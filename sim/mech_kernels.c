@@ -3,6 +3,7 @@
  *   ns_mech_kern_internal  internal force f_int(u) = dPi/du and its tangent, coloured assembly
  *   ns_mech_kern_outputs   per-cell Cauchy stress, energy density and J
  *   ns_mech_kern_body      consistent nodal loads of a body force b(X, t)
+ *   ns_mech_gauss_energy   undegraded isochoric energy density at every Gauss point (public)
  *
  * Discrete energy (per cell, reference configuration, total Lagrangian):
  *   Pi_cell = sum_q w_q g_q W_iso(F_q) + V U(Jbar),   Jbar = (1/V) sum_q w_q det F_q,
@@ -427,4 +428,33 @@ void ns_mech_kern_outputs(struct ns_mech *m, const double *u, double dt) {
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
       for (int i = 0; i < n0; i++) cell_outputs(m, i, j, k, u, dt, stress, energy, jac);
+}
+
+/* W_iso at the Gauss points of one cell. */
+static void cell_gauss_energy(const struct ns_mech *m, int i, int j, int k, double *psi) {
+  struct cell c;
+  cell_setup(m, i, j, k, &c);
+  const size_t cell = ns_mech_cell_index(m, i, j, k);
+  const int nen = m->nen, nc = m->nc, ngp = m->ngp;
+  const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+  double ue[NLOC_MAX], F[9], P[9];
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = m->u[c.node[a] * (size_t)nc + (size_t)comp];
+  struct dmap D;
+  for (int q = 0; q < ngp; q++) {
+    point_dmap(m, &c, q, &D);
+    point_F(m, &D, ue, F);
+    double W = NAN;
+    if (ns_material_iso(mat, F, P, NULL, &W)) W = NAN;
+    psi[cell * (size_t)ngp + (size_t)q] = W;
+  }
+}
+
+void ns_mech_gauss_energy(const struct ns_mech *m, double *psi) {
+  const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
+  /* Cells write only their own entries: no colouring needed. */
+#pragma omp parallel for collapse(2) default(none) shared(m, psi) firstprivate(n0, n1, n2) schedule(static)
+  for (int k = 0; k < n2; k++)
+    for (int j = 0; j < n1; j++)
+      for (int i = 0; i < n0; i++) cell_gauss_energy(m, i, j, k, psi);
 }

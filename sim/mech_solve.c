@@ -141,6 +141,7 @@ static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct new
     double tl = omp_get_wtime();
     struct ns_err e2 = NS_ERR_INIT;
     s = ns_mg_setup(m->mg, m->K, &e2);
+    m->stats.t_mg_setup += omp_get_wtime() - tl;
     if (s != NS_OK) return ns_err_set(err, s, "%s", e2.msg);
     struct ns_linsolve_opts lo = o->lin;
     lo.method = (m->has_extra && !m->extra.symmetric) ? NS_KRYLOV_GMRES : NS_KRYLOV_CG;

@@ -749,6 +749,8 @@ static enum ns_status fill_case(const struct ns_scenario *sc, size_t icase, stru
   }
   for (size_t s = 0; s < sc->nslots; s++) {
     if (c->e[s].kind == EFF_NONE) continue;
+    /* Values were checked when stored; the location is formatted only if one fails now. */
+    if (ns_schema_parse(s, c->e[s].text, "", "", &c->e[s].v, NULL) == NS_OK) continue;
     char where[512];
     location(c, s, where, sizeof where);
     NS_TRY(ns_schema_parse(s, c->e[s].text, where, c->tail, &c->e[s].v, c->err));

@@ -200,12 +200,9 @@ static const char sections_text[] =
 
 /* ---- slots ---------------------------------------------------------------------------------- */
 
-/* Number of keys[] entries before the layers: those of [study] and [skin]. */
-static size_t n_before_layers(void) {
-  size_t i = 0;
-  while (i < NKEYS && (strcmp(keys[i].section, "study") == 0 || strcmp(keys[i].section, "skin") == 0)) i++;
-  return i;
-}
+/* Number of keys[] entries before the layers: [study] type and [skin] age_years, site,
+ * hydration (test_scenario.c checks that slot 4 is the first layer key). */
+static size_t n_before_layers(void) { return 4; }
 
 size_t ns_schema_nslots(void) { return NKEYS + (size_t)NS_NLAYERS * NLAYERKEYS; }
 
@@ -466,7 +463,7 @@ enum ns_status ns_scen_err(struct ns_err *err, const char *where, const char *ke
 }
 
 void ns_schema_range_text(const struct ns_key_def *d, char *buf, size_t n) {
-  if (d->type != NS_KEY_DOUBLE && d->type != NS_KEY_INT) {
+  if (!d || (d->type != NS_KEY_DOUBLE && d->type != NS_KEY_INT)) {
     buf[0] = '\0';
     return;
   }
@@ -503,30 +500,37 @@ static int parse_bool(const char *s, int *out) {
   return 0;
 }
 
+/* Report a bad value of `slot`: "WHERE: KEY: expected WHAT[ RANGE], got 'TEXT'TAIL". The key's
+ * name and range are formatted here, only when a value fails. */
+static enum ns_status bad_value(size_t slot, const char *where, const char *text, const char *tail, struct ns_err *err,
+                                const char *what, int with_range) {
+  char key[128], range[96] = "";
+  ns_schema_fullname(slot, key, sizeof key);
+  if (with_range) ns_schema_range_text(ns_schema_slot(slot, NULL), range, sizeof range);
+  return ns_scen_err(err, where, key, text, tail, "%s%s%s", what, with_range ? " " : "", range);
+}
+
 enum ns_status ns_schema_parse(size_t slot, const char *text, const char *where, const char *tail,
                                struct ns_value *v, struct ns_err *err) {
   const struct ns_key_def *d = ns_schema_slot(slot, NULL);
-  char key[128], range[96];
-  ns_schema_fullname(slot, key, sizeof key);
-  ns_schema_range_text(d, range, sizeof range);
   v->d = NAN;
   v->i = 0;
+  if (!d) return ns_err_set(err, NS_EINTERNAL, "%s: no key with index %zu", where, slot);
   switch (d->type) {
   case NS_KEY_DOUBLE: {
     char *end = NULL;
-    if (text[0] == '\0') return ns_scen_err(err, where, key, text, tail, "a number");
+    if (text[0] == '\0') return bad_value(slot, where, text, tail, err, "a number", 0);
     errno = 0;
     double x = strtod(text, &end);
     int range_error = errno == ERANGE;
-    if (end == text) return ns_scen_err(err, where, key, text, tail, "a number");
+    if (end == text) return bad_value(slot, where, text, tail, err, "a number", 0);
     if (*end != '\0')
-      return ns_scen_err(err, where, key, text, tail, "a number with nothing after it (the unit is in the key name)");
-    if (strpbrk(text, "xX")) return ns_scen_err(err, where, key, text, tail, "a decimal number");
-    if (range_error) return ns_scen_err(err, where, key, text, tail, "a number within double precision range");
-    if (!isfinite(x)) return ns_scen_err(err, where, key, text, tail, "a finite number");
-    if (!in_range(d, x)) return ns_scen_err(err, where, key, text, tail, "a value in %s", range);
-    if ((d->flags & NS_KEY_NONZERO) && x == 0.0)
-      return ns_scen_err(err, where, key, text, tail, "a nonzero value in %s", range);
+      return bad_value(slot, where, text, tail, err, "a number with nothing after it (the unit is in the key name)", 0);
+    if (strpbrk(text, "xX")) return bad_value(slot, where, text, tail, err, "a decimal number", 0);
+    if (range_error) return bad_value(slot, where, text, tail, err, "a number within double precision range", 0);
+    if (!isfinite(x)) return bad_value(slot, where, text, tail, err, "a finite number", 0);
+    if (!in_range(d, x)) return bad_value(slot, where, text, tail, err, "a value in", 1);
+    if ((d->flags & NS_KEY_NONZERO) && x == 0.0) return bad_value(slot, where, text, tail, err, "a nonzero value in", 1);
     v->d = x;
     return NS_OK;
   }
@@ -534,54 +538,53 @@ enum ns_status ns_schema_parse(size_t slot, const char *text, const char *where,
     char *end = NULL;
     errno = 0;
     long x = strtol(text, &end, 10);
-    if (text[0] == '\0' || end == text || *end != '\0') return ns_scen_err(err, where, key, text, tail, "an integer");
-    if (errno == ERANGE || !in_range(d, (double)x))
-      return ns_scen_err(err, where, key, text, tail, "an integer in %s", range);
+    if (text[0] == '\0' || end == text || *end != '\0') return bad_value(slot, where, text, tail, err, "an integer", 0);
+    if (errno == ERANGE || !in_range(d, (double)x)) return bad_value(slot, where, text, tail, err, "an integer in", 1);
     if ((d->flags & NS_KEY_MULT8) && x % 8 != 0)
-      return ns_scen_err(err, where, key, text, tail,
-                         "a multiple of 8 (multigrid needs m*2^k cells to coarsen at least 3 times)");
+      return bad_value(slot, where, text, tail, err,
+                       "a multiple of 8 (multigrid needs m*2^k cells to coarsen at least 3 times)", 0);
     v->i = (int)x;
     v->d = (double)x;
     return NS_OK;
   }
   case NS_KEY_BOOL:
-    if (!parse_bool(text, &v->i))
-      return ns_scen_err(err, where, key, text, tail, "true/false, yes/no, on/off or 1/0");
+    if (!parse_bool(text, &v->i)) return bad_value(slot, where, text, tail, err, "true/false, yes/no, on/off or 1/0", 0);
     v->d = v->i;
     return NS_OK;
   case NS_KEY_ENUM: {
-    char list[256] = "", best[128];
-    size_t used = 0;
-    struct best_name b = {SIZE_MAX, {0}};
-    for (int i = 0; d->enum_name(i); i++) {
+    for (int i = 0; d->enum_name(i); i++)
       if (strcmp(text, d->enum_name(i)) == 0) {
         v->i = i;
         v->d = i;
         return NS_OK;
       }
-      int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", d->enum_name(i));
-      if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
+    char what[256] = "one of ", best[128], t[256];
+    struct best_name b = {SIZE_MAX, {0}};
+    for (int i = 0; d->enum_name(i); i++) {
+      if (i) strncat(what, ", ", sizeof what - strlen(what) - 1);
+      strncat(what, d->enum_name(i), sizeof what - strlen(what) - 1);
       consider(&b, text, d->enum_name(i));
     }
     if (emit(&b, best, sizeof best)) {
-      char t[256];
       snprintf(t, sizeof t, "; did you mean '%s'?%s", best, tail ? tail : "");
-      return ns_scen_err(err, where, key, text, t, "one of %s", list);
+      return bad_value(slot, where, text, t, err, what, 0);
     }
-    return ns_scen_err(err, where, key, text, tail, "one of %s", list);
+    return bad_value(slot, where, text, tail, err, what, 0);
   }
   case NS_KEY_STRING: {
     size_t len = strlen(text);
-    if (len >= NS_PATH_MAX)
-      return ns_scen_err(err, where, key, "...", tail, "a path of at most %d bytes (this one has %zu)",
-                         NS_PATH_MAX - 1, len);
+    if (len >= NS_PATH_MAX) {
+      char what[96];
+      snprintf(what, sizeof what, "a path of at most %d bytes (this one has %zu)", NS_PATH_MAX - 1, len);
+      return bad_value(slot, where, "...", tail, err, what, 0);
+    }
     for (size_t i = 0; i < len; i++)
       if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-        return ns_scen_err(err, where, key, text, tail, "a path without control characters");
+        return bad_value(slot, where, text, tail, err, "a path without control characters", 0);
     return NS_OK;
   }
   }
-  return ns_err_set(err, NS_EINTERNAL, "%s: %s: unknown key type", where, key);
+  return ns_err_set(err, NS_EINTERNAL, "%s: key with index %zu has an unknown type", where, slot);
 }
 
 /* ---- the key reference -------------------------------------------------------------------------- */

@@ -8,8 +8,11 @@
  * Discretisation (docs/architecture.md "Mechanics discretisation"):
  *   - unknowns: nodal displacement, interleaved dof = node*ndim + c (axisymmetric: u_r, u_z;
  *     3D: u_x, u_y, u_z); bilinear/trilinear interpolation inside each cell;
- *   - isochoric energy W_iso(F) at the 2^ndim Gauss points (+-1/sqrt(3)), volumetric energy U(J)
- *     at the cell centre (selective reduced integration: no volumetric locking, symmetric tangent);
+ *   - isochoric energy W_iso(F) at the 2^ndim Gauss points (+-1/sqrt(3)); volumetric energy
+ *     V_cell U(Jbar) with Jbar the cell average of det F (mean dilatation: the energy form of
+ *     selective reduced integration, one volumetric constraint per cell; no volumetric locking,
+ *     symmetric tangent). For rectangular cells and small strain Jbar is J at the cell centre;
+ *     the average is what keeps homogeneous states exact on axisymmetric grids (weight r);
  *   - axisymmetric: weight 2*pi*r, F in (r, z, theta) order with F_thth = (r + u_r)/r at the
  *     Gauss points (never on the axis); u_r = 0 on axis nodes (r = 0) always;
  *   - one material per cell (uint8 id into an array of struct ns_material), QLV history per Gauss
@@ -87,7 +90,7 @@ enum ns_mech_bc {
 /* Region of a face: the face nodes/points inside a disc or a box. Disc: distance from `centre`
  * measured in the face's tangential coordinates (axisymmetric top/bottom: |r - centre[0]|, i.e.
  * r <= radius for centre 0). Box: lo[d] <= X[d] <= hi[d] for the tangential directions d (use
- * +-HUGE_VAL for unbounded). Node membership uses a tolerance of 1e-9 of the local cell size. */
+ * +-HUGE_VAL for unbounded). Node membership uses a tolerance of 1e-9 of the domain size. */
 enum ns_mech_shape { NS_SHAPE_DISC = 0, NS_SHAPE_BOX };
 enum ns_mech_region_kind { NS_REGION_DISPLACEMENT = 0, NS_REGION_PRESSURE };
 
@@ -161,7 +164,10 @@ typedef void (*ns_mech_log_fn)(void *ctx, const struct ns_mech_step_info *info);
 struct ns_mech_stats {
   long steps_accepted, steps_rejected;
   long newton_iters, linear_iters, residual_evals, tangent_evals;
-  double t_assembly, t_linear, t_total; /* wall seconds */
+  double t_assembly;  /* wall seconds in residual/tangent assembly (incl. extra contribution) */
+  double t_linear;    /* wall seconds in linear solves, multigrid set-up included */
+  double t_mg_setup;  /* of which multigrid set-up (coarse operators, smoother data) */
+  double t_total;     /* wall seconds inside ns_mech_step */
 };
 
 struct ns_mech; /* opaque */
@@ -207,8 +213,10 @@ size_t ns_mech_ndof(const struct ns_mech *m);
 const struct ns_grid *ns_mech_grid(const struct ns_mech *m);
 
 /* Force the constraints of region id exert on the body [N] at the committed state: f[c] = sum
- * of R over the region's nodes (component c). Axisymmetric: f[0] is meaningless (radial forces
- * cancel), f[1] is the total axial force. NS_EINPUT for a bad id. */
+ * of R over the region's nodes (component c), for all components whether constrained or not
+ * (unconstrained ones are ~0 at equilibrium). Axisymmetric: f[1] is the total axial force; f[0]
+ * is the radial force integrated around the circumference (not a net force: it cancels by
+ * symmetry). Zero before the first step after the constraints changed. NS_EINPUT for a bad id. */
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err);
 
 /* Committed per-cell fields, borrowed (valid until the next ns_mech_step):
@@ -225,6 +233,11 @@ const double *ns_mech_cell_jacobian(const struct ns_mech *m);
  * [cell * 2^ndim + gp], gp = a + 2b (+ 4c) with a, b, c = 0 (-1/sqrt 3) or 1 (+1/sqrt 3). */
 double *ns_mech_degradation(struct ns_mech *m);
 size_t ns_mech_ngauss(const struct ns_mech *m); /* cells * 2^ndim */
+
+/* Undegraded instantaneous elastic isochoric energy density W_iso(F) [J/m^3 of reference volume]
+ * at every Gauss point of the committed state, into psi[ns_mech_ngauss] (layout as
+ * ns_mech_degradation): the driving force of a damage / phase-field model. */
+void ns_mech_gauss_energy(const struct ns_mech *m, double *psi);
 
 const struct ns_mech_stats *ns_mech_get_stats(const struct ns_mech *m);
 

@@ -6,6 +6,9 @@
  *                        closed form (principal-stretch formula + scalar root solve in this file)
  *   pressure_*           dead pressure: homogeneous compression vs closed form; the total load of
  *                        a disc that cuts cells equals p pi a^2 (bottom reaction)
+ *   degradation_hook     isochoric degradation g = 0.3 acts like mu -> 0.3 mu (closed form)
+ *   extra_hook           an extra contribution (Winkler foundation on the top face) enters residual
+ *                        and tangent: closed-form compression, same answer with CG and GMRES
  *   threads_bitwise      identical displacements with 1 and 2 threads (memcmp)
  *   qlv_relaxation       held uniaxial strain relaxes like the Prony series
  *   impossible_load      NS_ECONV with "step N at t = T ... residual" message, state finite
@@ -352,6 +355,27 @@ static void homogeneous(enum ns_geometry geom, const struct ns_material *mat, do
    * what remains is the Newton tolerance 1e-11 and the 1e-12 linear tolerance. */
   assert_true(dev <= 1e-6 * fabs(lam - 1.0) * L);
   assert_true(fabs(f[loaded] - want) <= 1e-6 * fabs(want));
+  /* Per-cell outputs: Cauchy stress sigma_i = l_i P_i / J (principal, grid order with the hoop
+   * component third), energy W_iso + U(J), J; per-Gauss-point W_iso. Same 1e-6 budget. */
+  const double J = l[0] * l[1] * l[2], a = mat->model == NS_HYPER_OGDEN ? mat->alpha : 2.0;
+  double sw = 0.0, smax = 0.0;
+  for (int d = 0; d < 3; d++) {
+    sw += pow(pow(J, -1.0 / 3.0) * l[d], a);
+    smax = fmax(smax, fabs(l[d] * principal_P(mat, l, d) / J));
+  }
+  const double Wiso = 2.0 * mat->mu / (a * a) * (sw - 3.0), Wvol = 0.5 * mat->kappa * (J - 1.0) * (J - 1.0);
+  const double *sig = ns_mech_cell_stress(m), *en = ns_mech_cell_energy(m), *jac = ns_mech_cell_jacobian(m);
+  const size_t ncell = ncells_of(g), ngp = ns_mech_ngauss(m);
+  double *psi = malloc(ngp * sizeof *psi);
+  ns_mech_gauss_energy(m, psi);
+  for (size_t c = 0; c < ncell; c++) {
+    for (int d = 0; d < 3; d++) assert_true(fabs(sig[6 * c + d] - l[d] * principal_P(mat, l, d) / J) <= 1e-6 * smax);
+    for (int d = 3; d < 6; d++) assert_true(fabs(sig[6 * c + d]) <= 1e-6 * smax);
+    assert_true(fabs(en[c] - (Wiso + Wvol)) <= 1e-6 * (Wiso + Wvol));
+    assert_true(fabs(jac[c] - J) <= 1e-9);
+  }
+  for (size_t q = 0; q < ngp; q++) assert_true(fabs(psi[q] - Wiso) <= 1e-6 * Wiso);
+  free(psi);
   ns_mech_free(m);
   ns_grid_free(g);
 }
@@ -455,6 +479,122 @@ static void pressure_disc_total(void **state) {
   /* Exact up to the Newton tolerance (1e-11 of the force scale). */
   assert_true(fabs(f[1] - want) <= 1e-8 * want);
   ns_mech_free(m);
+  ns_grid_free(g);
+}
+
+
+/* ---- hooks -------------------------------------------------------------------------------- */
+
+/* Confined compression (3D, sliding sides and bottom) by a pressure p with the isochoric part
+ * degraded by g everywhere: the closed form is that of a material with shear modulus g mu. */
+static void degradation_hook(void **state) {
+  (void)state;
+  struct ns_material mat = neo(2.1e4, 0.45);
+  const double p = 4.0e3, L = 1.5e-3, gdeg = 0.3;
+  const int cells[3] = {2, 3, 2};
+  const double lo[3] = {0, 0, -L}, hi[3] = {L, L, 0}, beta[3] = {0.6, 0.4, 0.9};
+  struct ns_grid *g = make_grid(NS_GEOM_3D, cells, lo, hi, beta);
+  struct ns_mech_opts o = tight_opts();
+  struct ns_mech *m = make_mech(g, &mat, 1, NULL, &o);
+  struct ns_err err = NS_ERR_INIT;
+  for (int f = 0; f < 5; f++) assert_int_equal(ns_mech_set_face(m, f, NS_BC_SLIDING, &err), NS_OK);
+  struct ns_mech_region r = whole_face_region(NS_FACE_TOP, 0, NULL);
+  r.kind = NS_REGION_PRESSURE;
+  r.pressure = p;
+  assert_int_equal(ns_mech_add_region(m, &r, NULL, &err), NS_OK);
+  double *dg = ns_mech_degradation(m);
+  for (size_t q = 0; q < ns_mech_ngauss(m); q++) dg[q] = gdeg;
+  step_ok(m, 1.0);
+  struct ns_material weak = mat;
+  weak.mu *= gdeg;
+  double l[3] = {1, 1, 1};
+  const double lam = solve_stretch(&weak, l, 4u, 2, -p);
+  const double e[3] = {0, 0, lam - 1.0}, X0[3] = {0, 0, -L};
+  const double dev = max_dev_linear(g, ns_mech_displacement(m), e, X0);
+  printf("# degradation 0.3: stretch %.6f, |u - u_exact| = %.2e m\n", lam, dev);
+  assert_true(dev <= 1e-6 * fabs(lam - 1.0) * L); /* exact discrete solution, Newton tolerance */
+  ns_mech_free(m);
+  ns_grid_free(g);
+}
+
+/* Winkler foundation on the top face: traction -k u_z, lumped consistently (nodal stiffness
+ * k * integral of N_a over the face, exact for the uniform u_z of this problem). */
+struct winkler {
+  double k;      /* Pa/m */
+  double *area;  /* per node: integral of N_a over the top face [m^2] */
+  long calls;
+};
+
+static enum ns_status winkler_eval(void *ctx, const struct ns_grid *g, const double *u, double t, double dt,
+                                   double *res, struct ns_smat *K, struct ns_err *err) {
+  (void)t;
+  (void)dt;
+  (void)err;
+  struct winkler *w = ctx;
+  w->calls++;
+  const int kz = g->n[2] - 1;
+  for (int j = 0; j < g->n[1]; j++)
+    for (int i = 0; i < g->n[0]; i++) {
+      const size_t node = ns_grid_index(g, i, j, kz);
+      const double ka = w->k * w->area[node];
+      res[node * 3 + 2] += ka * u[node * 3 + 2];
+      if (K) K->a[node * K->bs + (size_t)(K->nstencil / 2) * 9 + 8] += ka;
+    }
+  return NS_OK;
+}
+
+static void extra_hook(void **state) {
+  (void)state;
+  struct ns_material mat = neo(2.1e4, 0.45);
+  const double p = 6.0e3, L = 1.5e-3, kw = 2.0e7;
+  const int cells[3] = {3, 2, 2};
+  const double lo[3] = {0, 0, -L}, hi[3] = {L, L, 0}, beta[3] = {0.6, 0.4, 0.9};
+  struct ns_grid *g = make_grid(NS_GEOM_3D, cells, lo, hi, beta);
+  struct winkler w = {kw, calloc(g->nnodes, sizeof(double)), 0};
+  for (int j = 0; j + 1 < g->n[1]; j++)
+    for (int i = 0; i + 1 < g->n[0]; i++) {
+      const double A = (g->x[0][i + 1] - g->x[0][i]) * (g->x[1][j + 1] - g->x[1][j]);
+      for (int c = 0; c < 4; c++) w.area[ns_grid_index(g, i + (c & 1), j + (c >> 1), g->n[2] - 1)] += A / 4;
+    }
+  /* Closed form: P_zz(lam) = -p - k u_z with u_z = (lam - 1) L; bisection. */
+  double lo_l = 0.3, hi_l = 1.0;
+  for (int it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo_l + hi_l);
+    const double l[3] = {1.0, 1.0, mid};
+    if (principal_P(&mat, l, 2) + kw * (mid - 1.0) * L > -p) hi_l = mid;
+    else lo_l = mid;
+  }
+  const double lam = 0.5 * (lo_l + hi_l);
+  double *u_sym = NULL;
+  for (int sym = 1; sym >= 0; sym--) {
+    struct ns_mech_opts o = tight_opts();
+    struct ns_mech *m = make_mech(g, &mat, 1, NULL, &o);
+    struct ns_err err = NS_ERR_INIT;
+    for (int f = 0; f < 5; f++) assert_int_equal(ns_mech_set_face(m, f, NS_BC_SLIDING, &err), NS_OK);
+    struct ns_mech_region r = whole_face_region(NS_FACE_TOP, 0, NULL);
+    r.kind = NS_REGION_PRESSURE;
+    r.pressure = p;
+    assert_int_equal(ns_mech_add_region(m, &r, NULL, &err), NS_OK);
+    struct ns_mech_extra ex = {winkler_eval, NULL, &w, sym};
+    ns_mech_set_extra(m, &ex);
+    step_ok(m, 1.0);
+    const double e[3] = {0, 0, lam - 1.0}, X0[3] = {0, 0, -L};
+    const double dev = max_dev_linear(g, ns_mech_displacement(m), e, X0);
+    printf("# extra (Winkler, %s): stretch %.6f, |u - u_exact| = %.2e m, %ld calls\n", sym ? "CG" : "GMRES", lam,
+           dev, w.calls);
+    assert_true(w.calls > 0);
+    assert_true(dev <= 1e-6 * fabs(lam - 1.0) * L); /* exact discrete solution, Newton tolerance */
+    const size_t n = ns_mech_ndof(m);
+    if (sym) {
+      u_sym = malloc(n * sizeof *u_sym);
+      memcpy(u_sym, ns_mech_displacement(m), n * sizeof *u_sym);
+    } else {
+      for (size_t i = 0; i < n; i++) assert_true(fabs(ns_mech_displacement(m)[i] - u_sym[i]) <= 1e-9 * L);
+    }
+    ns_mech_free(m);
+  }
+  free(u_sym);
+  free(w.area);
   ns_grid_free(g);
 }
 
@@ -645,7 +785,8 @@ int main(void) {
       cmocka_unit_test(tangent_axisym),    cmocka_unit_test(tangent_3d),        cmocka_unit_test(tangent_axisym_qlv),
       cmocka_unit_test(tangent_3d_qlv),    cmocka_unit_test(uniaxial_neohooke), cmocka_unit_test(biaxial_neohooke),
       cmocka_unit_test(uniaxial_ogden),    cmocka_unit_test(biaxial_ogden),     cmocka_unit_test(pressure_confined),
-      cmocka_unit_test(pressure_disc_total), cmocka_unit_test(threads_bitwise), cmocka_unit_test(qlv_relaxation),
+      cmocka_unit_test(pressure_disc_total), cmocka_unit_test(degradation_hook), cmocka_unit_test(extra_hook),
+      cmocka_unit_test(threads_bitwise), cmocka_unit_test(qlv_relaxation),
       cmocka_unit_test(impossible_load),   cmocka_unit_test(interrupt),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

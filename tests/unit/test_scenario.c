@@ -486,7 +486,10 @@ static void test_params(void **state) {
   assert_int_equal(n, 1 + 3 + 5 * 13 + 4 + 8 + 5 + 1 + 7 + 7 + 2);
   assert_string_equal(p[0].key, "study.type");
   assert_string_equal(p[1].key, "skin.age_years");
+  assert_string_equal(p[3].key, "skin.hydration");
   assert_string_equal(p[4].key, "layer.stratum_corneum.thickness_um");
+  assert_string_equal(p[4 + 5 * 13 - 1].key, "layer.hypodermis.density_kg_m3");
+  assert_string_equal(p[4 + 5 * 13].key, "needle.length_mm");
   assert_string_equal(p[n - 1].key, "output.snapshots");
   struct expect {
     const char *key, *value, *unit, *origin;
