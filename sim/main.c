@@ -203,8 +203,16 @@ static enum ns_status cmd_check(const struct cli *c, const struct ns_scenario *s
   struct ns_param_row *rows = NULL;
   size_t nrows = 0;
   NS_TRY(ns_scenario_params(sc, icase, &rows, &nrows, err));
-  for (size_t i = 0; i < nrows; i++)
-    printf("  %-40s = %-14s %-6s [%s]\n", rows[i].key, rows[i].value, rows[i].unit, rows[i].origin);
+  size_t from_model = 0;
+  for (size_t i = 0; i < nrows; i++) {
+    /* Layer keys left to the skin model are listed with their values and sources below. */
+    if (!strcmp(rows[i].value, "skin model")) {
+      from_model++;
+      continue;
+    }
+    printf("  %-44s = %-14s %-6s [%s]\n", rows[i].key, rows[i].value, rows[i].unit, rows[i].origin);
+  }
+  if (from_model) printf("  (%zu layer.* keys not given: values from the skin model below)\n", from_model);
   free(rows);
   struct ns_config cfg;
   struct ns_skin skin;

@@ -435,7 +435,7 @@ void ns_schema_list_keys(const char *section, char *buf, size_t n) {
 void ns_scen_quote(const char *s, char *buf, size_t n) {
   size_t j = 0, i = 0;
   if (n == 0) return;
-  for (; s[i] && i < QUOTE_MAX && j + 1 < n; i++) {
+  for (; i < QUOTE_MAX && s[i] && j + 1 < n; i++) {
     unsigned char c = (unsigned char)s[i];
     buf[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
   }

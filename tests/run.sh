@@ -8,7 +8,7 @@ export NS_BUILD="$BUILD"
 export CMOCKA_MESSAGE_OUTPUT=STDOUT
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
-pass=0; fail=0
+pass=0; fail=0; skip=0
 logdir="$BUILD/test-logs"; mkdir -p "$logdir"
 for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
   [ -e "$t" ] || continue
@@ -21,6 +21,8 @@ for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
   rc=$?
   p=$(grep -c '^\[       OK \]' "$log")
   f=$(grep -c '^\[  FAILED  \]' "$log")
+  k=$(grep -c '^\[  SKIPPED \]' "$log")
+  skip=$((skip + k))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "[  FAILED  ] $name exited with status $rc" >> "$log"; fi
   pass=$((pass + p)); fail=$((fail + f))
   if [ "$f" -ne 0 ]; then
@@ -31,5 +33,5 @@ for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
     echo "ok    $name ($p passed)"
   fi
 done
-echo "$pass passed, $fail failed"
+if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]
