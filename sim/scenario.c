@@ -1048,7 +1048,11 @@ static enum ns_status cross_checks(const struct rctx *c) {
     }
   }
 
-  /* 9. Characterisation studies: the loaded region must be small against the domain. */
+  /* 9. Characterisation studies: axisymmetric, and the loaded region small against the domain. */
+  size_t s_geom = slot_of("grid", "geometry");
+  if ((study == NS_STUDY_INDENTATION || study == NS_STUDY_SUCTION) && e[s_geom].v.i != NS_GEOM_AXISYMMETRIC)
+    return slot_err(c, s_geom, "axisymmetric for study.type = %s (the characterisation studies are axisymmetric)",
+                    study_def->enum_name(study));
   if (study == NS_STUDY_INDENTATION) {
     NS_TRY(indentation_checks(c, indenter));
   } else if (study == NS_STUDY_SUCTION) {

@@ -749,7 +749,19 @@ void ns_scenario_write_reference(FILE *f) {
         "  prony_g3 >= 1` (the long-term modulus fraction `1 - sum g` must stay positive);\n"
         "- neighbouring needles that would overlap: stamp `pitch_um` not more than the shaft diameter,\n"
         "  roller ring spacing (`drum_width_mm / needle_rows`) or spacing around a ring\n"
-        "  (`pi drum_diameter_mm / needles_per_row`) not more than the shaft diameter.\n\n"
+        "  (`pi drum_diameter_mm / needles_per_row`) not more than the shaft diameter;\n"
+        "- `[indentation]` keys unless `study.type = indentation`, `[suction]` keys unless\n"
+        "  `study.type = suction`; `indentation.radius_um` with a cone, `indentation.half_angle_deg`\n"
+        "  with anything but a cone;\n"
+        "- for the characterisation studies (`indentation`, `suction`): `grid.geometry = 3d` (they are\n"
+        "  axisymmetric); `grid.width_mm` or `grid.depth_mm` below 4 contact radii at the largest\n"
+        "  depth (flat punch: its radius; sphere: sqrt(R d); cone: (2/pi) d tan(half-angle), Sneddon\n"
+        "  1965), a sphere pressed deeper than its radius, `grid.width_mm` below 2 x\n"
+        "  `suction.aperture_mm` and `grid.depth_mm` below `suction.aperture_mm`. The needle checks above\n"
+        "  (domain depth and width against the needle) do not apply to these studies.\n\n"
+        "At run time the characterisation studies also need at least 4 grid cells across the stratum\n"
+        "corneum (its thickness comes from the skin model, so this is checked when the run starts):\n"
+        "`grid.surface_cell_um` at most a quarter of the SC thickness (less with strong grading).\n\n"
         "`grid.cells_lateral` and `grid.cells_depth` must be multiples of 8: the multigrid solver\n"
         "coarsens m*2^k cells, and 8 = 2^3 guarantees at least three levels.\n\n",
         f);
@@ -761,7 +773,11 @@ void ns_scenario_write_reference(FILE *f) {
         "  `stroke_rate_hz` (0, 1000], `pitch_um` [20, 20000], drum sizes [1, 200] mm, `needle_rows`\n"
         "  [1, 100], `needles_per_row` [1, 1000], `linear_rtol` [1e-14, 1e-2] like `newton_rtol`,\n"
         "  `linear_max_iter` [1, 100000], time steps as listed. The default `stroke_rate_hz = 117`\n"
-        "  is 7000 rpm with one stroke per motor turn (the stroke-per-turn ratio is an assumption).\n\n",
+        "  is 7000 rpm with one stroke per motor turn (the stroke-per-turn ratio is an assumption).\n"
+        "- Study sections follow the device rule: keys of another study are errors, and their fields\n"
+        "  are NAN (or 0) in `struct ns_config`. Defaults: a 2 mm flat punch (radius 1000 um) pressed\n"
+        "  200 um at 100 um/s and held 5 s; the Cutometer standard measurement (2 mm probe, 450 mbar,\n"
+        "  2 s on, 2 s off, one cycle). The cone default 70.3 deg is the Berkovich-equivalent cone.\n\n",
         f);
 
   fputs("## Keys\n", f);
