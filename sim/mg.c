@@ -76,6 +76,7 @@ static void level_free(struct ns_mg_level *L) {
   ns_vec_free(L->x);
   ns_vec_free(L->b);
   ns_vec_free(L->r);
+  for (int m = 0; m < 3; m++) ns_mg_planes_free(L->planes[m]);
   memset(L, 0, sizeof *L);
 }
 
@@ -118,18 +119,26 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
 }
 
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
+  return ns_mg_create_opts(fine, ncomp, NS_MG_COARSE_TARGET, fine->ndim == 3 ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
+                           out, err);
+}
+
+enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t coarse_target,
+                                 enum ns_mg_smoother smoother, struct ns_mg **out, struct ns_err *err) {
   *out = NULL;
   if (ncomp < 1 || ncomp > 3) return ns_err_set(err, NS_EINTERNAL, "mg: ncomp %d not in 1..3", ncomp);
   struct ns_mg *mg = calloc(1, sizeof *mg);
   if (!mg) return ns_err_set(err, NS_ENOMEM, "mg: out of memory");
   mg->ncomp = ncomp;
+  mg->smoother = fine->ndim == 3 ? smoother : NS_MG_SMOOTH_LINES;
+  mg->plane_dirs = 7;
   mg->lev[0].g = fine;
   mg->nlev = 1;
   enum ns_status s = NS_OK;
   /* Coarsen while the grid allows it and the level is still larger than the direct-solve target. */
   while (mg->nlev < NS_MG_MAX_LEVELS) {
     const struct ns_grid *g = mg->lev[mg->nlev - 1].g;
-    if (g->nnodes * (size_t)ncomp <= NS_MG_COARSE_TARGET || ns_grid_max_levels(g, 1) < 1) break;
+    if (g->nnodes * (size_t)ncomp <= coarse_target || ns_grid_max_levels(g, 1) < 1) break;
     struct ns_mg_level *C = &mg->lev[mg->nlev];
     s = ns_grid_coarsen(g, &C->gown, err);
     if (s != NS_OK) goto fail;
@@ -157,6 +166,14 @@ enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg 
       }
     }
   }
+  if (mg->smoother == NS_MG_SMOOTH_PLANES)
+    for (int l = 0; l < mg->nlev; l++) {
+      if (l == mg->nlev - 1 && mg->direct) break;
+      for (int m = 0; m < 3; m++) {
+        s = ns_mg_planes_create(mg->lev[l].g, ncomp, m, &mg->lev[l].planes[m], err);
+        if (s != NS_OK) goto fail;
+      }
+    }
   *out = mg;
   return NS_OK;
 fail:
@@ -386,9 +403,8 @@ static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
     }
   }
   int signum = 0;
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  /* LU_decomp reports errors only for non-square input; singularity shows as a zero pivot. */
   int gs = gsl_linalg_LU_decomp(mg->lu, mg->perm, &signum);
-  gsl_set_error_handler(old);
   if (gs != GSL_SUCCESS)
     return ns_err_set(err, NS_ECONV, "mg: LU of the coarsest operator failed (%s)", gsl_strerror(gs));
   for (size_t i = 0; i < mg->lu->size1; i++)
@@ -413,6 +429,14 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
   }
   for (int l = 0; l < mg->nlev; l++) {
     if (l == mg->nlev - 1 && mg->direct) break;
+    if (mg->smoother == NS_MG_SMOOTH_PLANES) {
+      for (int m = 0; m < 3; m++)
+        if (mg->plane_dirs & (1 << m)) {
+          enum ns_status s = ns_mg_planes_setup(mg->lev[l].planes[m], mg->lev[l].A, err);
+          if (s != NS_OK) return ns_err_prefix(err, "level %d: ", l);
+        }
+      continue;
+    }
     for (int d = 0; d < g->ndim; d++) {
       enum ns_status s = ns_mg_lines_factor(&mg->lev[l], mg->ncomp, d, err);
       if (s != NS_OK) return ns_err_prefix(err, "level %d: ", l);
@@ -423,10 +447,19 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
   return NS_OK;
 }
 
-/* One symmetric-order smoothing step: lines along z first (forward) and the exact reverse of
- * the forward order (post), so that pre- and post-smoothing are adjoint. */
-static void smooth(const struct ns_mg_level *L, int nc, int post, const double *b, double *x) {
+/* One smoothing step: lines along z first (forward), or planes normal to z, y, x; the post step
+ * runs the exact reverse order (directions and colours), so that pre- and post-smoothing are
+ * adjoint and the V-cycle is symmetric. */
+static void smooth(const struct ns_mg *mg, const struct ns_mg_level *L, int nc, int post, const double *b,
+                   double *x) {
   const int ndim = L->g->ndim;
+  if (mg->smoother == NS_MG_SMOOTH_PLANES) {
+    for (int q = 0; q < 3; q++) {
+      const int m = post ? q : 2 - q;
+      if (mg->plane_dirs & (1 << m)) ns_mg_planes_sweep(L->planes[m], L->A, post, b, x);
+    }
+    return;
+  }
   for (int q = 0; q < ndim; q++) {
     const int d = post ? q : ndim - 1 - q;
     ns_mg_lines_sweep(L, nc, d, post, b, x);
@@ -445,8 +478,8 @@ static void coarse_solve(struct ns_mg *mg, const double *b, double *x) {
     return;
   }
   for (int it = 0; it < NS_MG_COARSE_SWEEPS; it++) {
-    smooth(L, nc, 0, b, x);
-    smooth(L, nc, 1, b, x);
+    smooth(mg, L, nc, 0, b, x);
+    smooth(mg, L, nc, 1, b, x);
   }
 }
 
@@ -458,18 +491,22 @@ static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, in
     return;
   }
   struct ns_mg_level *C = &mg->lev[l + 1];
-  for (int s = 0; s < pre; s++) smooth(L, nc, 0, b, x);
+  for (int s = 0; s < pre; s++) smooth(mg, L, nc, 0, b, x);
   ns_smat_residual(L->A, b, x, L->r);
   restrict_res(L, C, nc, L->r, C->b);
   ns_vec_set(C->g->nnodes * (size_t)nc, C->x, 0.0);
   vcycle_level(mg, l + 1, C->b, C->x, pre, post);
   prolong_add(L, C, nc, C->x, x);
-  for (int s = 0; s < post; s++) smooth(L, nc, 1, b, x);
+  for (int s = 0; s < post; s++) smooth(mg, L, nc, 1, b, x);
 }
 
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post) {
   ns_vec_set(mg->lev[0].g->nnodes * (size_t)mg->ncomp, z, 0.0);
   vcycle_level(mg, 0, r, z, pre, post);
+}
+
+void ns_mg_vcycle_sweeps(struct ns_mg *mg, const double *b, double *x, int pre, int post) {
+  vcycle_level(mg, 0, b, x, pre, post);
 }
 
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err) {

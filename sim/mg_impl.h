@@ -26,6 +26,18 @@
 #define NS_MG_DIRECT_MAX 4000
 #define NS_MG_COARSE_SWEEPS 20
 
+/* Plane smoother data of one 3D level for one plane orientation: the planes normal to direction
+ * m, each with its own 2D operator (the in-plane 9 of the 27 stencil entries) and 2D multigrid
+ * hierarchy (line smoother), which solves the plane approximately with one V-cycle. */
+struct ns_mg_planes {
+  int m, a, b;          /* normal direction and the two in-plane directions (2D directions 0, 1) */
+  int np;               /* number of planes (n[m]) */
+  struct ns_grid *g2;   /* the plane grid, shared by all planes */
+  struct ns_smat **A2;  /* per plane: in-plane operator */
+  struct ns_mg **mg2;   /* per plane: 2D hierarchy */
+  double *xb;           /* per plane: x then b, 2 * nnodes2 * ncomp doubles */
+};
+
 struct ns_mg_level {
   const struct ns_grid *g; /* this level's grid (level 0: the caller's) */
   struct ns_grid *gown;    /* owned coarse grid (NULL on level 0) */
@@ -36,10 +48,24 @@ struct ns_mg_level {
   double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
                               coarse parent (i-1)/2 in the interpolation to this node */
   double *x, *b, *r;       /* level vectors (x, b unused on level 0) */
+  struct ns_mg_planes *planes[3]; /* 3D plane smoother, per orientation (NULL if unused) */
 };
+
+/* Smoothers: line relaxation along every direction (2D grids; 3D optional), or alternating plane
+ * relaxation with inexact (one 2D V-cycle) plane solves (3D default). */
+enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
+
+/* Sweeps of the 2D V-cycle that solves one plane approximately (pre = post). */
+#define NS_MG_PLANE_SWEEPS 1
+
+/* Coarse-grid target (unknowns) of the 2D plane hierarchies: small, since there is one coarse LU
+ * per plane. */
+#define NS_MG_PLANE_COARSE_TARGET 100
 
 struct ns_mg {
   int ncomp, nlev, ready;
+  enum ns_mg_smoother smoother;
+  int plane_dirs; /* bit m set: relax the planes normal to direction m */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
   /* Coarsest level: dense LU (direct == 1) or relaxation. */
   int direct;
@@ -60,6 +86,20 @@ enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int ncomp, int d, str
  * reverse order, solve every line of that colour exactly for the current values elsewhere. */
 void ns_mg_lines_sweep(const struct ns_mg_level *lev, int ncomp, int d, int reverse, const double *b,
                        double *x);
+
+/* Plane smoother: create/setup/sweep/free for one level (sim/mg_planes.c). */
+enum ns_status ns_mg_planes_create(const struct ns_grid *g, int ncomp, int m, struct ns_mg_planes **out,
+                                   struct ns_err *err);
+enum ns_status ns_mg_planes_setup(struct ns_mg_planes *P, const struct ns_smat *A, struct ns_err *err);
+void ns_mg_planes_sweep(struct ns_mg_planes *P, const struct ns_smat *A, int reverse, const double *b, double *x);
+void ns_mg_planes_free(struct ns_mg_planes *P);
+
+/* Hierarchy with an explicit coarse target and smoother (ns_mg_create uses the defaults). */
+enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t coarse_target,
+                                 enum ns_mg_smoother smoother, struct ns_mg **out, struct ns_err *err);
+
+/* x <- x + V(b - A x) with the given sweep counts. */
+void ns_mg_vcycle_sweeps(struct ns_mg *mg, const double *b, double *x, int pre, int post);
 
 /* z = V(r) with a zero initial guess on the finest level. */
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post);

@@ -30,6 +30,9 @@
 
 #define NS_INLINE static inline __attribute__((always_inline))
 
+/* Lines solved in lockstep by one thread (see sweep_kernel). */
+#define NS_LINE_BATCH 8
+
 /* Stencil geometry of a grid: node offset and direction triple of every entry. */
 static void stencil_geom(const struct ns_grid *g, ptrdiff_t off[27], int dir[27][3]) {
   const int ns = g->ndim == 2 ? 9 : 27;
@@ -129,6 +132,14 @@ enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int nc, int d, struct
         for (int m = 0; m < nb; m++) piv[m] -= tmp[m];
       }
       int sing = nc == 1 ? block_inverse(1, piv, G) : nc == 2 ? block_inverse(2, piv, G) : block_inverse(3, piv, G);
+      /* A unit pivot row (a Dirichlet dof) gets an exactly unit row of G, so the line solve
+       * returns the prescribed value bitwise (the cofactor formula could be 1 ulp off). */
+      for (int r = 0; r < nc && !sing; r++) {
+        int unit = 1;
+        for (int c = 0; c < nc; c++) unit &= piv[r * nc + c] == (r == c ? 1.0 : 0.0);
+        if (unit)
+          for (int c = 0; c < nc; c++) G[r * nc + c] = r == c ? 1.0 : 0.0;
+      }
       if (sing) {
 #pragma omp atomic write
         bad = 1;
@@ -183,70 +194,85 @@ NS_INLINE void sweep_kernel(const int nc, const int ndim, const struct ns_mg_lev
     const int col = reverse ? ncol - 1 - ci : ci;
     const int p0 = col & 1, q0 = col >> 1;
     const long np = (n1 - p0 + 1) / 2, nq = (n2 - q0 + 1) / 2, nl = np * nq;
-    /* Lines of one colour are independent: each is solved by one thread. */
+    const long nbatch = (nl + NS_LINE_BATCH - 1) / NS_LINE_BATCH;
+    /* Lines of one colour are independent; each batch of NS_LINE_BATCH neighbouring lines is
+     * solved by one thread, the lines of a batch advancing in lockstep so that the memory
+     * accesses of one step are close together (prefetch-friendly even for strided lines). */
 #pragma omp parallel for default(none) shared(a, fac, b, x, offs, offo, dir, gn) \
-    firstprivate(nc, ndim, nb, noff, bs, sL, len, n1, n2, s1, s2, sd, p0, q0, np, nl, o1, o2, d) schedule(static)
-    for (long t = 0; t < nl; t++) {
-      const int p = (int)(2 * (t % np) + p0), q = (int)(2 * (t / np) + q0);
-      const size_t base = (size_t)((ptrdiff_t)p * s1 + (ptrdiff_t)q * s2);
-      const int across_inside = p > 0 && p < n1 - 1 && (ndim == 2 || (q > 0 && q < n2 - 1));
-      int ijk[3];
-      ijk[o1] = p;
-      ijk[o2] = q;
-      double yprev[3] = {0.0, 0.0, 0.0};
+    firstprivate(nc, ndim, nb, noff, bs, sL, len, n1, n2, s1, s2, sd, p0, q0, np, nl, nbatch, o1, o2, d) schedule(static)
+    for (long bt = 0; bt < nbatch; bt++) {
+      const long t0 = bt * NS_LINE_BATCH, t1 = t0 + NS_LINE_BATCH < nl ? t0 + NS_LINE_BATCH : nl;
+      const int nbl = (int)(t1 - t0);
+      size_t base[NS_LINE_BATCH];
+      int inside_across[NS_LINE_BATCH], pq[NS_LINE_BATCH][2];
+      double yprev[NS_LINE_BATCH][3];
+      for (int l = 0; l < nbl; l++) {
+        const long t = t0 + l;
+        const int p = (int)(2 * (t % np) + p0), q = (int)(2 * (t / np) + q0);
+        pq[l][0] = p;
+        pq[l][1] = q;
+        base[l] = (size_t)((ptrdiff_t)p * s1 + (ptrdiff_t)q * s2);
+        inside_across[l] = p > 0 && p < n1 - 1 && (ndim == 2 || (q > 0 && q < n2 - 1));
+      }
       for (int k = 0; k < len; k++) {
-        const size_t node = base + (size_t)k * (size_t)sd;
-        const double *restrict an = a + node * bs;
-        double acc[3];
-        for (int r = 0; r < nc; r++) acc[r] = b[node * (size_t)nc + (size_t)r];
-        if (across_inside && k > 0 && k < len - 1) {
-          for (int e = 0; e < noff; e++) {
-            const double *restrict blk = an + (size_t)offs[e] * (size_t)nb;
-            const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
-            for (int r = 0; r < nc; r++)
-              for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
-          }
-        } else {
-          ijk[d] = k;
-          for (int e = 0; e < noff; e++) {
-            const int s = offs[e];
-            int ok = 1;
-            for (int q2 = 0; q2 < ndim; q2++) {
-              int v = ijk[q2] + dir[s][q2];
-              ok &= v >= 0 && v < gn[q2];
+        for (int l = 0; l < nbl; l++) {
+          const size_t node = base[l] + (size_t)k * (size_t)sd;
+          const double *restrict an = a + node * bs;
+          double acc[3];
+          for (int r = 0; r < nc; r++) acc[r] = b[node * (size_t)nc + (size_t)r];
+          if (inside_across[l] && k > 0 && k < len - 1) {
+            for (int e = 0; e < noff; e++) {
+              const double *restrict blk = an + (size_t)offs[e] * (size_t)nb;
+              const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
+              for (int r = 0; r < nc; r++)
+                for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
             }
-            if (!ok) continue;
-            const double *restrict blk = an + (size_t)s * (size_t)nb;
-            const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
-            for (int r = 0; r < nc; r++)
-              for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
+          } else {
+            int ijk[3];
+            ijk[o1] = pq[l][0];
+            ijk[o2] = pq[l][1];
+            ijk[d] = k;
+            for (int e = 0; e < noff; e++) {
+              const int s = offs[e];
+              int ok = 1;
+              for (int q2 = 0; q2 < ndim; q2++) {
+                int v = ijk[q2] + dir[s][q2];
+                ok &= v >= 0 && v < gn[q2];
+              }
+              if (!ok) continue;
+              const double *restrict blk = an + (size_t)s * (size_t)nb;
+              const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
+              for (int r = 0; r < nc; r++)
+                for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
+            }
           }
+          if (k > 0) {
+            const double *restrict lb = an + (size_t)sL * (size_t)nb;
+            for (int r = 0; r < nc; r++)
+              for (int c = 0; c < nc; c++) acc[r] -= lb[r * nc + c] * yprev[l][c];
+          }
+          const double *restrict G = fac + node * 2 * (size_t)nb;
+          for (int r = 0; r < nc; r++) {
+            double y = 0.0;
+            for (int c = 0; c < nc; c++) y += G[r * nc + c] * acc[c];
+            yprev[l][r] = y;
+          }
+          for (int r = 0; r < nc; r++) x[node * (size_t)nc + (size_t)r] = yprev[l][r];
         }
-        if (k > 0) {
-          const double *restrict lb = an + (size_t)sL * (size_t)nb;
-          for (int r = 0; r < nc; r++)
-            for (int c = 0; c < nc; c++) acc[r] -= lb[r * nc + c] * yprev[c];
-        }
-        const double *restrict G = fac + node * 2 * (size_t)nb;
-        for (int r = 0; r < nc; r++) {
-          double y = 0.0;
-          for (int c = 0; c < nc; c++) y += G[r * nc + c] * acc[c];
-          yprev[r] = y;
-        }
-        for (int r = 0; r < nc; r++) x[node * (size_t)nc + (size_t)r] = yprev[r];
       }
-      for (int k = len - 2; k >= 0; k--) {
-        const size_t node = base + (size_t)k * (size_t)sd;
-        const double *restrict C = fac + node * 2 * (size_t)nb + nb;
-        const double *restrict xn = x + (node + (size_t)sd) * (size_t)nc;
-        double *restrict xk = x + node * (size_t)nc;
-        double corr[3];
-        for (int r = 0; r < nc; r++) {
-          corr[r] = 0.0;
-          for (int c = 0; c < nc; c++) corr[r] += C[r * nc + c] * xn[c];
+      for (int k = len - 2; k >= 0; k--)
+        for (int l = 0; l < nbl; l++) {
+          const size_t node = base[l] + (size_t)k * (size_t)sd;
+          const double *restrict C = fac + node * 2 * (size_t)nb + nb;
+          const double *restrict xn = x + (node + (size_t)sd) * (size_t)nc;
+          double *restrict xk = x + node * (size_t)nc;
+          double corr[3];
+          for (int r = 0; r < nc; r++) {
+            corr[r] = 0.0;
+            for (int c = 0; c < nc; c++) corr[r] += C[r * nc + c] * xn[c];
+          }
+          for (int r = 0; r < nc; r++) xk[r] -= corr[r];
         }
-        for (int r = 0; r < nc; r++) xk[r] -= corr[r];
-      }
     }
   }
 }

@@ -69,35 +69,72 @@ static inline void node_ijk(const struct ns_grid *g, size_t node, int ijk[3]) {
   }
 }
 
-void ns_smat_residual(const struct ns_smat *A, const double *b, const double *x, double *r) {
+#define NS_INLINE static inline __attribute__((always_inline))
+
+/* r = b - A x, specialised for compile-time nc and ndim. Parallel over grid lines along
+ * direction 0 (static schedule); a line whose neighbouring lines all exist runs its interior
+ * nodes through a branch-free loop over all 3^ndim entries; boundary nodes check each entry. */
+NS_INLINE void residual_kernel(const int nc, const int ndim, const struct ns_smat *A, const double *restrict b,
+                               const double *restrict x, double *restrict r, const double sgn) {
   const struct ns_grid *g = A->grid;
   ptrdiff_t off[27];
   int dir[27][3];
   stencil_offsets(g, off, dir);
-  const int nc = A->ncomp, ns = A->nstencil;
-  const size_t nn = g->nnodes, bs = A->bs;
-  const double *a = A->a;
-#pragma omp parallel for default(none) shared(a, b, x, r, off, dir, g) firstprivate(nc, ns, nn, bs) schedule(static)
-  for (size_t node = 0; node < nn; node++) {
-    int ijk[3];
-    node_ijk(g, node, ijk);
-    double acc[3] = {0, 0, 0};
-    const double *an = a + node * bs;
-    for (int s = 0; s < ns; s++) {
-      if (!inside(g, ijk, dir[s])) continue;
-      const double *xs = x + (size_t)((ptrdiff_t)node + off[s]) * (size_t)nc;
-      const double *blk = an + (size_t)s * (size_t)(nc * nc);
+  const int ns = ndim == 2 ? 9 : 27, nb = nc * nc;
+  const size_t bs = (size_t)ns * (size_t)nb;
+  const int n0 = g->n[0], n1 = g->n[1], n2 = g->n[2];
+  const long nl = (long)n1 * n2;
+  const double *restrict a = A->a;
+#pragma omp parallel for default(none) shared(a, b, x, r, off, dir, g) firstprivate(nc, ndim, ns, nb, bs, n0, n1, n2, nl, sgn) \
+    schedule(static)
+  for (long t = 0; t < nl; t++) {
+    const int j = (int)(t % n1), k = (int)(t / n1);
+    const int across = j > 0 && j < n1 - 1 && (ndim == 2 || (k > 0 && k < n2 - 1));
+    const size_t base = (size_t)t * (size_t)n0;
+    for (int i = 0; i < n0; i++) {
+      const size_t node = base + (size_t)i;
+      const double *restrict an = a + node * bs;
+      double acc[3] = {0.0, 0.0, 0.0};
+      if (across && i > 0 && i < n0 - 1) {
+        for (int s = 0; s < ns; s++) {
+          const double *restrict blk = an + (size_t)s * (size_t)nb;
+          const double *restrict xs = x + (size_t)((ptrdiff_t)node + off[s]) * (size_t)nc;
+          for (int rr = 0; rr < nc; rr++)
+            for (int c = 0; c < nc; c++) acc[rr] += blk[rr * nc + c] * xs[c];
+        }
+      } else {
+        const int ijk[3] = {i, j, k};
+        for (int s = 0; s < ns; s++) {
+          if (!inside(g, ijk, dir[s])) continue;
+          const double *restrict blk = an + (size_t)s * (size_t)nb;
+          const double *restrict xs = x + (size_t)((ptrdiff_t)node + off[s]) * (size_t)nc;
+          for (int rr = 0; rr < nc; rr++)
+            for (int c = 0; c < nc; c++) acc[rr] += blk[rr * nc + c] * xs[c];
+        }
+      }
       for (int rr = 0; rr < nc; rr++)
-        for (int c = 0; c < nc; c++) acc[rr] += blk[rr * nc + c] * xs[c];
+        r[node * (size_t)nc + (size_t)rr] = (b ? b[node * (size_t)nc + (size_t)rr] : 0.0) + sgn * acc[rr];
     }
-    for (int rr = 0; rr < nc; rr++) r[node * (size_t)nc + (size_t)rr] = (b ? b[node * (size_t)nc + (size_t)rr] : 0.0) - acc[rr];
   }
 }
 
-void ns_smat_apply(const struct ns_smat *A, const double *x, double *y) {
-  ns_smat_residual(A, NULL, x, y);
-  ns_vec_scale(A->ndof, -1.0, y);
+/* out = b + sgn A x (b may be NULL). */
+static void residual_dispatch(const struct ns_smat *A, const double *b, const double *x, double *r, double sgn) {
+  switch (A->ncomp * 10 + A->grid->ndim) {
+  case 12: residual_kernel(1, 2, A, b, x, r, sgn); break;
+  case 22: residual_kernel(2, 2, A, b, x, r, sgn); break;
+  case 32: residual_kernel(3, 2, A, b, x, r, sgn); break;
+  case 13: residual_kernel(1, 3, A, b, x, r, sgn); break;
+  case 23: residual_kernel(2, 3, A, b, x, r, sgn); break;
+  default: residual_kernel(3, 3, A, b, x, r, sgn); break;
+  }
 }
+
+void ns_smat_residual(const struct ns_smat *A, const double *b, const double *x, double *r) {
+  residual_dispatch(A, b, x, r, -1.0);
+}
+
+void ns_smat_apply(const struct ns_smat *A, const double *x, double *y) { residual_dispatch(A, NULL, x, y, 1.0); }
 
 void ns_smat_dirichlet(struct ns_smat *A, const uint8_t *mask) {
   const struct ns_grid *g = A->grid;
