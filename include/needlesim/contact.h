@@ -1,0 +1,181 @@
+/* needlesim/contact.h — frictionless contact of a rigid body of revolution with the tissue.
+ *
+ * The body: a rigid body of revolution about a vertical axis (axisymmetric grids: the axis r = 0;
+ * 3D grids: the line (x0, y0)), described by its meridian profile, the body's radius as a
+ * function of the height h above its lowest point (the tip), which sits at z = z_tip(t):
+ *   flat punch (radius a)           R(h) = a                       (h >= 0)
+ *   sphere (radius R)               R(h) = sqrt(2 R h - h^2) up to the equator, then R (a
+ *                                   hemispherically capped cylinder)
+ *   cone (half-angle theta between  R(h) = h tan(theta), optionally with the tip rounded by a
+ *     the axis and the face)        sphere of radius rho that meets the cone tangentially
+ *   needle                          rounded tip of radius rho, tangent to a cone of half-angle
+ *                                   theta, which ends on a cylindrical shaft of radius Rs
+ * Every profile is one chain (flat bottom, arc, cone line, shaft), so the body is convex and the
+ * signed distance in the (r, z) meridian plane has a unique closest point outside the body.
+ *
+ * The gap of a contact node: the signed distance from the node's current position x = X + u to
+ * the body in the meridian plane (negative inside), g(x) = d(r(x), z(x) - z_tip). It is general
+ * (any node, any position), so the same code serves the top surface now and the channel wall
+ * touching the shaft after puncture.
+ *
+ * Enforcement: penalty with augmented-Lagrangian (Uzawa) multipliers. Node i carries a reference
+ * area A_i [m^2], a penalty stiffness k_i [Pa/m] and a multiplier lambda_i [Pa]; its pressure is
+ *   p_i = k_i phi(lambda_i / k_i - g_i),  phi(s) = max(0, s) rounded on |s| < w_i (see opts),
+ * derived from the potential Phi = sum_i A_i k_i Psi(lambda_i/k_i - g_i), Psi' = phi (without the
+ * rounding Phi = sum_i A_i/(2 k_i) p_i^2), so the nodal force on the tissue is
+ * A_i p_i n (n the body's outward unit normal at the closest point), and the residual and its
+ * tangent added to the mechanics (through struct ns_mech_extra) are
+ *   R_i += -A_i p_i n,   K_ii += A_i k_i phi' n n^T - A_i p_i H   (H = dn/dx, the curvature term),
+ * exactly symmetric. k_i = penalty_factor * E_i / h_i, with E_i the largest Young's modulus
+ * (small-strain, 9 kappa mu / (3 kappa + mu)) of the cells around the node and h_i the smallest
+ * edge of those cells: penalty_factor is the ratio of the penalty to the local stiffness of the
+ * tissue under one node, which is what governs both the remaining penetration (p h / (factor E))
+ * and the conditioning. Uzawa updates lambda_i <- p_i between re-equilibrations
+ * (ns_contact_step) remove the penetration geometrically (about a factor 1 + penalty_factor each).
+ * Units follow the mechanics: axisymmetric areas are full rings (A_i = integral of N_i 2 pi r dr
+ * over the top face), so forces are newtons on the full 2 pi body, like ns_mech's residual; 3D
+ * areas are those of the modelled part (a quarter model gives a quarter of the force).
+ *
+ * Public functions:
+ *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
+ *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
+ *   ns_contact_add_face, ns_contact_add_nodes              which nodes can touch the body
+ *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip     the body's position z_tip(t)
+ *   ns_contact_extra                                       the hook for ns_mech_set_extra
+ *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
+ *   ns_contact_update, ns_contact_augment                  outputs / multiplier update
+ *   ns_contact_result, ns_contact_nodes, ns_contact_count  force, contact radius, pressures
+ */
+#ifndef NEEDLESIM_CONTACT_H
+#define NEEDLESIM_CONTACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "needlesim/grid.h"
+#include "needlesim/material.h"
+#include "needlesim/mech.h"
+#include "needlesim/status.h"
+
+enum ns_body_kind { NS_BODY_FLAT = 0, NS_BODY_SPHERE, NS_BODY_CONE, NS_BODY_NEEDLE };
+
+struct ns_body {
+  enum ns_body_kind kind;
+  double radius;     /* flat: punch radius a; sphere: R; needle: shaft radius Rs [m] */
+  double half_angle; /* cone, needle: theta in (0, pi/2), between the axis and the face [rad] */
+  double tip_radius; /* cone: tip rounding rho (0 = sharp); needle: rho > 0 [m] */
+  double axis[2];    /* 3D grids: the axis (x0, y0) [m]; ignored on axisymmetric grids */
+};
+
+/* NS_EINPUT with a message for an invalid body (non-positive radii, angle out of range, needle
+ * shaft thinner than the rounded tip's tangent point). */
+enum ns_status ns_body_check(const struct ns_body *b, struct ns_err *err);
+
+/* The profile: the body's radius [m] at height h >= 0 above its tip (0 for h < 0). */
+double ns_body_radius_at(const struct ns_body *b, double h);
+
+/* Signed distance [m] from the meridian-plane point (r >= 0, h = z - z_tip) to the body,
+ * negative inside. n[2] (may be NULL): the body's outward unit normal (r, z components) at the
+ * closest point, i.e. the gradient of the distance; hess[3] (may be NULL): its second
+ * derivatives (d_rr, d_rz, d_zz) with respect to (r, z). */
+double ns_body_distance(const struct ns_body *b, double r, double h, double n[2], double hess[3]);
+
+struct ns_contact_opts {
+  double penalty_factor; /* k_i = factor * E_i / h_i (dimensionless, > 0) */
+  double smoothing;      /* the ramp max(0, .) is rounded (C1 quadratic) for pressures below
+                            smoothing * E_i (dimensionless strain, >= 0; 0: sharp) */
+};
+/* Defaults: penalty_factor 100 (Uzawa then gains about two decades of penetration per update),
+ * smoothing 1e-6 (without it Newton can cycle when a node sits at p = 0 exactly: the active set
+ * flips between iterations; a pressure of 1e-6 E on one edge node is far below any tolerance). */
+struct ns_contact_opts ns_contact_opts_defaults(void);
+
+/* Per contact node: inputs (node, area, k) and the outputs of the last ns_contact_update. */
+struct ns_contact_node {
+  size_t node;     /* grid node index */
+  double area;     /* A_i [m^2] (reference configuration) */
+  double k;        /* penalty stiffness [Pa/m] */
+  double w;        /* half-width of the rounded ramp, in gap units [m] */
+  double lambda;   /* Uzawa multiplier [Pa] */
+  double gap;      /* signed distance to the body [m] (negative: penetration) */
+  double pressure; /* contact pressure p_i [Pa] */
+  double r;        /* current distance of the node from the body's axis [m] */
+};
+
+/* Summary of the contact state at the displacement of the last ns_contact_update. */
+struct ns_contact_result {
+  double force[3];        /* force the tissue exerts on the body [N]; axisymmetric: [1] axial,
+                             [0] = 0 (radial forces cancel on the ring); 3D: x, y, z */
+  double force_z;         /* its vertical component (positive: the tissue pushes the body up) */
+  double contact_radius;  /* current axis distance of the outermost node in contact [m] (0: none) */
+  double contact_radius_next; /* that of the innermost node outside it on the same list (the
+                                 contact edge lies between the two) [m]; 0 when none */
+  double max_penetration; /* max over nodes of -gap (>= 0) [m] */
+  size_t nactive;         /* nodes with p > 0 */
+  double z_tip;           /* the body's tip height used [m] */
+};
+
+struct ns_contact; /* opaque */
+
+/* Create a contact set for `grid` (borrowed) and the body (copied). mats/cell_mat as for
+ * ns_mech_create (used for the penalty scaling only; copied where needed). opts may be NULL
+ * (defaults). No nodes yet: add them with ns_contact_add_face / _add_nodes. The tip starts at
+ * z_tip = 0. NS_EINPUT, NS_ENOMEM. Free with ns_contact_free. */
+enum ns_status ns_contact_create(const struct ns_grid *grid, const struct ns_material *mats, int nmat,
+                                 const uint8_t *cell_mat, const struct ns_body *body,
+                                 const struct ns_contact_opts *opts, struct ns_contact **out,
+                                 struct ns_err *err);
+void ns_contact_free(struct ns_contact *c);
+
+/* Add every node of a face (enum ns_mech_face) with its lumped reference area integral N_i dA
+ * (axisymmetric: 2 pi r dA). Nodes already present keep their entry (areas are not summed).
+ * Only the top face (ns_mech_face_top) is meaningful for a body coming from above now. */
+enum ns_status ns_contact_add_face(struct ns_contact *c, int face, struct ns_err *err);
+
+/* Add arbitrary nodes with given reference areas [m^2] (channel walls later). */
+enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t *nodes, const double *areas,
+                                    struct ns_err *err);
+
+/* Tip position: a value (used at every time until changed) or a function of time. */
+typedef double (*ns_contact_tip_fn)(double t, void *ctx);
+void ns_contact_set_tip(struct ns_contact *c, double z_tip);
+void ns_contact_set_tip_fn(struct ns_contact *c, ns_contact_tip_fn fn, void *ctx);
+double ns_contact_tip(const struct ns_contact *c, double t);
+
+/* The extra contribution for ns_mech_set_extra (symmetric; commit updates the outputs). The
+ * contact object must outlive its use by the mechanics. */
+struct ns_mech_extra ns_contact_extra(struct ns_contact *c);
+
+/* Options and report of ns_contact_step. */
+struct ns_contact_aug {
+  int max_updates;   /* Uzawa updates after the step at most (0: pure penalty) */
+  double pen_tol;    /* stop when the max penetration is <= pen_tol [m] */
+  double dt_aug;     /* pseudo-time [s] of each re-equilibration (the body is held still) */
+};
+struct ns_contact_aug_info {
+  int updates;           /* Uzawa updates done */
+  double penetration[8]; /* max penetration after the step and each of the first 7 updates [m] */
+};
+
+/* Advance the mechanics (whose extra must be this contact) to t_new with ns_mech_step, then
+ * while the max penetration exceeds aug->pen_tol and fewer than aug->max_updates updates were
+ * made: lambda_i <- p_i and re-equilibrate with the body held at z_tip(t_new) by a further
+ * ns_mech_step of aug->dt_aug (so ns_mech_time ends at t_new + updates * dt_aug; for elastic
+ * tissue time is only a load parameter, for QLV tissue dt_aug must be << every tau). aug may be
+ * NULL (3 updates, pen_tol 0, dt_aug 1e-9 s); info may be NULL. Errors of ns_mech_step. */
+enum ns_status ns_contact_step(struct ns_mech *m, struct ns_contact *c, double t_new, const struct ns_contact_aug *aug,
+                               struct ns_contact_aug_info *info, struct ns_err *err);
+
+/* Recompute gaps, pressures and the result at displacement u and time t (done on every commit). */
+void ns_contact_update(struct ns_contact *c, const double *u, double t);
+/* Uzawa update lambda_i <- p_i from the last update. */
+void ns_contact_augment(struct ns_contact *c);
+
+const struct ns_contact_result *ns_contact_result(const struct ns_contact *c);
+/* The contact nodes (borrowed, valid until nodes are added), in the order they were added
+ * (ns_contact_add_face: increasing node index, i.e. increasing r along the top of an
+ * axisymmetric grid). */
+const struct ns_contact_node *ns_contact_nodes(const struct ns_contact *c, size_t *count);
+size_t ns_contact_count(const struct ns_contact *c);
+
+#endif /* NEEDLESIM_CONTACT_H */
