@@ -33,7 +33,7 @@
  * Output under /runs/NNNN:
  *   series/time [n] s, series/apex_displacement [n] m, series/pressure [n] Pa (suction below
  *   ambient, >= 0), sample 0 at t = 0; per phase (suction, relaxation) the end of the ramp,
- *   0.1 s, and 24 equal steps of the phase, plus geometric samples over the ramp;
+ *   0.1 s, and 12 equal steps of the phase, plus geometric samples over the ramp;
  *   grid/..., snapshots (skin_grid.h) at Ue (0.1 s), at the end of suction and at the end of
  *   relaxation of the first cycle, and at the end of the last cycle when there are several.
  */
@@ -51,7 +51,7 @@
 /* The device reads the immediate distension and retraction this long after the switch [s]. */
 #define READ_S 0.1
 /* Equal samples per phase, geometric samples within a ramp (dimensionless counts). */
-#define NPHASE 24
+#define NPHASE 12
 #define NRAMP 4
 /* Samples closer than this [s] are merged (sample times are sums of the inputs). */
 #define T_MERGE 1e-9
