@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A grid line may move onto an interface or radius by at most this fraction of each of its two
- * neighbouring cells (dimensionless): the cells keep at least half their size and their order. */
+/* A grid line may move onto an interface or radius by at most this fraction of the neighbouring
+ * cell it shrinks (dimensionless): every cell keeps at least half its size, and the order. The
+ * nearest line to a target always qualifies unless it was moved already. */
 #define SNAP_MAX_FRACTION 0.5
 
 void ns_skin_grid_free(struct ns_skin_grid *sg) {
@@ -44,8 +45,9 @@ static int snap_line(double *x, int n, unsigned char *moved, double target) {
     }
   }
   if (best < 0 || moved[best]) return -1;
-  const double lo = x[best] - x[best - 1], hi = x[best + 1] - x[best];
-  if (bd > SNAP_MAX_FRACTION * fmin(lo, hi)) return -1;
+  /* The move shrinks the cell on its side (the one containing the target) and grows the other. */
+  const double shrunk = target > x[best] ? x[best + 1] - x[best] : x[best] - x[best - 1];
+  if (bd > SNAP_MAX_FRACTION * shrunk) return -1;
   x[best] = target;
   moved[best] = 1;
   return best;

@@ -7,11 +7,11 @@
  *   - the layer interfaces of the skin model (the tops of layers 1..4 above the bottom), so that
  *     every layer is a union of whole cells and the interface fluxes are exact, and
  *   - the requested radii (the punch edge, the suction aperture rim),
- * each onto the nearest line, provided the move is at most half of each neighbouring cell (so
- * no cell shrinks below half its size and the ordering is kept) and the line was not moved
- * already. An interface that cannot be placed on a line (two interfaces closer than a cell) is
- * left inside a cell, which takes the material of the layer containing its centre; the layer
- * thicknesses are then resolved to half a cell.
+ * each onto the nearest line (a move of at most half the cell it shrinks, so no cell shrinks
+ * below half its size and the ordering is kept), unless that line was moved already. An
+ * interface that cannot be placed on a line (two interfaces within one cell) is left inside a
+ * cell, which takes the material of the layer containing its centre; the layer thicknesses are
+ * then resolved to half a cell.
  *
  * Materials: one per layer, id = enum ns_layer_id, from ns_material_from_layer (neo-Hookean when
  * the layer's Ogden exponent is 2, one-term Ogden otherwise; Prony terms of the layer).
