@@ -25,6 +25,8 @@
  *   Uv = Uf - Ue                  delayed (viscoelastic) distension
  *   Ur = Uf - U(T + 0.1 s)        immediate retraction, 0.1 s after release
  *   Ua = Uf - U(T + off_s)        total recovery at the end of the relaxation
+ *   (each U read at the nearest sample: with on_s or off_s below 0.1 s that is the end of the
+ *   phase);
  *   R0 = Uf (mm), R1 = Uf - Ua (mm, residual deformation), R2 = Ua/Uf (gross elasticity),
  *   R5 = Ur/Ue (net elasticity), R6 = Uv/Ue (viscoelastic ratio), R7 = Ur/Uf (biological
  *   elasticity), R8 = Ua (mm); over all cycles: R3 = largest U of the last cycle, R4 = U at the
