@@ -42,7 +42,7 @@ GIT_DIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 OPT        ?= -O3 -march=x86-64-v2 -g
-NS_CFLAGS  := -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) $(WERROR) -Iinclude -Isim $(PKG_CFLAGS)
+NS_CFLAGS  := -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) $(WERROR) -Iinclude -Isim -Itests/unit $(PKG_CFLAGS)
 ALL_CFLAGS  = $(NS_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm
@@ -96,11 +96,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedles
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libneedlesim.a
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedlesim.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/verify/%: $(BUILD)/tests/verify/%.o $(BUILD)/libneedlesim.a
+$(BUILD)/verify/%: $(BUILD)/tests/verify/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedlesim.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -4,7 +4,7 @@
  * 5 % of the depth) on a two-layer neo-Hookean block (stiff top fifth, mu 50 / 5 kPa, nu 0.45),
  * bottom fixed, symmetry planes sliding, graded towards the punch axis and the surface; one load
  * step of two substeps. Three sizes per geometry (axisymmetric and 3D).
- * Output: a table, then one JSON object per line ({"bench": "mech", ...}) for bench/run.sh:
+ * Output: a table, and out/bench-mech.json ({"mech": [one object per size]}) for bench/run.sh:
  * dofs, Newton and Krylov iterations, seconds in assembly / multigrid set-up / linear solves,
  * seconds per Newton iteration and per Newton iteration and unknown.
  */
@@ -23,7 +23,7 @@ static double ramp(double t, void *ctx) {
   return t;
 }
 
-static int run(int ndim, int N) {
+static int run(int ndim, int N, FILE *json, int first) {
   const double W = 2e-3, D = 2e-3; /* m: width (radius or half-width) and depth */
   int n[3] = {1, 1, 1};
   double *x[3] = {NULL, NULL, NULL};
@@ -89,10 +89,10 @@ static int run(int ndim, int N) {
   printf("%-6s %5d %9zu %6ld %6ld %9.3f %9.3f %9.3f %9.3f %10.3e %10.3e\n", ndim == 3 ? "3d" : "axisym", N, ndof,
          st->newton_iters, st->linear_iters, st->t_assembly, st->t_mg_setup, st->t_linear, st->t_total, per,
          per / (double)ndof);
-  printf("{\"bench\": \"mech\", \"geometry\": \"%s\", \"cells_per_direction\": %d, \"dofs\": %zu, \"threads\": %d, "
+  if (json) fprintf(json, "%s\n    {\"geometry\": \"%s\", \"cells_per_direction\": %d, \"dofs\": %zu, \"threads\": %d, "
          "\"newton_iters\": %ld, \"linear_iters\": %ld, \"t_assembly_s\": %.6g, \"t_mg_setup_s\": %.6g, "
-         "\"t_linear_s\": %.6g, \"t_total_s\": %.6g, \"s_per_newton\": %.6g, \"s_per_newton_per_dof\": %.6g}\n",
-         ndim == 3 ? "3d" : "axisym", N, ndof, omp_get_max_threads(), st->newton_iters, st->linear_iters,
+         "\"t_linear_s\": %.6g, \"t_total_s\": %.6g, \"s_per_newton\": %.6g, \"s_per_newton_per_dof\": %.6g}",
+         first ? "" : ",", ndim == 3 ? "3d" : "axisym", N, ndof, omp_get_max_threads(), st->newton_iters, st->linear_iters,
          st->t_assembly, st->t_mg_setup, st->t_linear, st->t_total, per, per / (double)ndof);
   ns_mech_free(m);
   ns_grid_free(g);
@@ -103,7 +103,16 @@ int main(void) {
   printf("geom       N      dofs newton krylov  assem[s]  mgset[s] linear[s]  total[s]  s/newton  s/newton/dof\n");
   int fails = 0;
   const int n2[3] = {64, 128, 256}, n3[3] = {16, 32, 48};
-  for (int i = 0; i < 3; i++) fails += run(2, n2[i]);
-  for (int i = 0; i < 3; i++) fails += run(3, n3[i]);
+  FILE *json = fopen("out/bench-mech.json", "w");
+  if (json) fprintf(json, "{\"mech\": [");
+  for (int i = 0; i < 3; i++) fails += run(2, n2[i], json, i == 0);
+  for (int i = 0; i < 3; i++) fails += run(3, n3[i], json, 0);
+  if (json) {
+    fprintf(json, "\n]}\n");
+    fclose(json);
+  } else {
+    fprintf(stderr, "bench_mech: cannot write out/bench-mech.json\n");
+    fails++;
+  }
   return fails ? 1 : 0;
 }

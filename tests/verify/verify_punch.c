@@ -8,8 +8,9 @@
  *      domain check (800 a); bonded punch and its ratio to the exact bonded/frictionless ratio
  *   2. flat punch, 3D quarter model (40 a domain) vs the axisymmetric model on the same grid
  *   3. sphere and cone by contact, levels 0-2, nu = 0.3 / 0.45
- *   4. layered punch: levels 0-4, observed rate, Richardson, width 10 mm vs 15 mm, second grid
- *      family (finer edge), and the line "layered punch: F = ... N"
+ *   4. layered punch (small strain): levels 0-4, observed rate, Richardson, width 10 mm vs 15 mm,
+ *      second grid family (finer edge), the finite-strain value for comparison, and the line
+ *      "layered punch: F = ... N"
  * Threads: whatever OMP_NUM_THREADS says (results are thread-count independent).
  */
 #include <math.h>
@@ -125,6 +126,29 @@ static void flat_3d(void) {
              ratio[1]);
     check(ratio[1] > ratio[0] && ratio[1] < 1.01, msg);
   }
+  /* The acceptance point itself: resolved (h_edge = a/32, level 2) on the 400 a domain of the
+   * axisymmetric checks (so the domain truncation, ~ +4 % at 40 a, does not mask the staircase
+   * error), the 3D force is within 2 % of Sneddon. nu = 0.45 only (the skin's range); the
+   * axisymmetric force on the same radial/vertical grid is printed to separate the errors. */
+  {
+    struct ns_punch_spec s = ns_punch_spec_default(NS_GEOM_3D, a, E, 0.45);
+    s.cells_out = 12;
+    s.level = 2;
+    const double delta = 1e-3 * a, F0 = ns_analytic_flat_punch_force(E, 0.45, a, delta);
+    struct ns_punch_load L = load(NS_PUNCH_FLAT_FRICTIONLESS, delta);
+    struct ns_punch_result r;
+    const double F3 = solve(&s, &L, &r);
+    const double wall3 = r.wall_s;
+    s.geom = NS_GEOM_AXISYMMETRIC;
+    const double Fa = solve(&s, &L, &r);
+    printf("  0.45  %5d  %3dx%3dx%-3d  1/%-6.0f  %7.4f  %20.4f  %10.4f  (resolved, domain %.0f a, %.1f s)\n", s.level,
+           r.cells[0], r.cells[0], r.cells[1], a / (s.h_edge / (1 << s.level)), F3 / F0, Fa / F0, F3 / Fa,
+           s.width / a, wall3);
+    char msg[160];
+    /* 2 %: the tolerance for a resolved flat punch. */
+    snprintf(msg, sizeof msg, "3D nu=0.45 resolved (h_edge = a/32, 400 a): F/F_Sneddon = %.4f within 2 %%", F3 / F0);
+    check(fabs(F3 / F0 - 1.0) < 0.02, msg);
+  }
 }
 
 static void contact(void) {
@@ -193,20 +217,30 @@ static struct ns_punch_spec layered_spec(int level, double width, double edge_fr
   return s;
 }
 
+/* Small strain: the finite-strain model is solved at delta_lin = 1e-3 of the 5 um depth (strains
+ * ~1e-4, where the nonlinear terms are ~1e-6 relative: 5e-8 m and 5e-10 m agree to 5e-5 and the
+ * difference scales with delta) and the force scaled linearly to 5 um. finite = 1: the
+ * neo-Hookean response at the full 5 um (for comparison). */
+static double layered_force(int level, double width, double edge_frac, int finite, struct ns_punch_result *r) {
+  struct ns_punch_spec s = layered_spec(level, width, edge_frac);
+  const double delta = 5e-6, dlin = finite ? delta : 1e-3 * delta;
+  struct ns_punch_load L = load(NS_PUNCH_FLAT_BONDED, dlin);
+  return solve(&s, &L, r) * delta / dlin;
+}
+
 static void layered(void) {
   printf("\n== 4. Layered flat punch: layers 15 um (E = 10 MPa), 85 um (1 MPa), 2 mm (50 kPa), nu = 0.45, "
          "rigid base at 2.1 mm, bonded punch a = 50 um, delta = 5 um, side free\n");
   const int LMAX = 4;
   double F[5] = {0};
+  printf("  small strain (linear elasticity: solved at delta = 5 nm, scaled to 5 um)\n");
   printf("  family A: width 10 mm, h_edge = a/8 at level 0, 4/8/12 cells in the layers at level 0\n");
   printf("  level  cells     cells in 15 um  h_edge [um]  F [N]          dF             rate   Richardson [N]\n");
   double ext = NAN, ext_prev = NAN, rate = NAN;
   for (int l = 0; l <= LMAX; l++) {
-    struct ns_punch_spec s = layered_spec(l, 10e-3, 0.125);
-    struct ns_punch_load L = load(NS_PUNCH_FLAT_BONDED, 5e-6);
     struct ns_punch_result r;
-    F[l] = solve(&s, &L, &r);
-    printf("  %5d  %3dx%-4d  %14d  %11.4f  %.7e", l, r.cells[0], r.cells[1], 4 << l, s.h_edge / (1 << l) * 1e6, F[l]);
+    F[l] = layered_force(l, 10e-3, 0.125, 0, &r);
+    printf("  %5d  %3dx%-4d  %14d  %11.4f  %.7e", l, r.cells[0], r.cells[1], 4 << l, 6.25 / (1 << l), F[l]);
     if (l >= 1) printf("  %+.5e", F[l] - F[l - 1]);
     if (l >= 2) {
       rate = log2((F[l - 2] - F[l - 1]) / (F[l - 1] - F[l]));
@@ -220,20 +254,16 @@ static void layered(void) {
   /* Family B: a finer edge (a/16 at level 0): a different discretisation of the same problem. */
   double G[4] = {0};
   for (int l = 1; l <= 3; l++) {
-    struct ns_punch_spec s = layered_spec(l, 10e-3, 0.0625);
-    struct ns_punch_load L = load(NS_PUNCH_FLAT_BONDED, 5e-6);
     struct ns_punch_result r;
-    G[l] = solve(&s, &L, &r);
+    G[l] = layered_force(l, 10e-3, 0.0625, 0, &r);
   }
   const double rB = log2((G[1] - G[2]) / (G[2] - G[3]));
   const double extB = G[3] - (G[2] - G[3]) / (pow(2.0, rB) - 1.0);
   /* Width check: 15 mm, levels 1-3. */
   double W[4] = {0};
   for (int l = 1; l <= 3; l++) {
-    struct ns_punch_spec s = layered_spec(l, 15e-3, 0.125);
-    struct ns_punch_load L = load(NS_PUNCH_FLAT_BONDED, 5e-6);
     struct ns_punch_result r;
-    W[l] = solve(&s, &L, &r);
+    W[l] = layered_force(l, 15e-3, 0.125, 0, &r);
   }
   const double rW = log2((W[1] - W[2]) / (W[2] - W[3]));
   const double extW = W[3] - (W[2] - W[3]) / (pow(2.0, rW) - 1.0);
@@ -252,8 +282,19 @@ static void layered(void) {
     if (fabs(F[l] / ext - 1.0) <= 0.005) lmin = l;
   printf("%d\n", lmin);
   const double err_tot = fmax(err_est, fmax(fabs(extB - ext), fabs(extW - extA3)));
-  printf("layered punch: F = %.6e N (finest grid %d x %d cells: %.6e N; extrapolated (levels 2-4, rate %.2f) "
-         "%.6e N; estimated error %.1e N = %.3f %%)\n",
+  /* For comparison: the finite-strain neo-Hookean force at the full 5 um, levels 2-4. */
+  double N[5] = {0};
+  for (int l = 2; l <= 4; l++) {
+    struct ns_punch_result r;
+    N[l] = layered_force(l, 10e-3, 0.125, 1, &r);
+  }
+  const double rN = log2((N[2] - N[3]) / (N[3] - N[4]));
+  const double extN = N[4] - (N[3] - N[4]) / (pow(2.0, rN) - 1.0);
+  printf("  finite strain (neo-Hookean at 5 um), levels 2-4: %.7e %.7e %.7e, extrapolated %.7e N (%.2f %% below "
+         "small strain)\n",
+         N[2], N[3], N[4], extN, 100.0 * (1.0 - extN / ext));
+  printf("layered punch: F = %.6e N (small strain; finest grid %d x %d cells: %.6e N; extrapolated (levels 2-4, "
+         "rate %.2f) %.6e N; estimated error %.1e N = %.3f %%)\n",
          ext, 24 << LMAX, 24 << LMAX, F[LMAX], rate, ext, err_tot, 100.0 * err_tot / ext);
   check(rate > 1.5 && rate < 2.2, "layered punch: observed convergence rate between 1.5 and 2.2 (asymptotic regime)");
   /* Independent discretisations and domains agree to better than 0.05 %. */
