@@ -27,6 +27,8 @@ static const char *device_name(enum ns_device_type t) {
 static const char *study_name(enum ns_study_kind k) {
   switch (k) {
   case NS_STUDY_PROFILE: return "profile";
+  case NS_STUDY_INDENTATION: return "indentation";
+  case NS_STUDY_SUCTION: return "suction";
   }
   return "?";
 }
@@ -146,6 +148,10 @@ static enum ns_status run_one(const struct ns_scenario *sc, size_t icase, struct
   switch (cfg.study.kind) {
   case NS_STUDY_PROFILE:
     return ns_study_profile(&ctx, err);
+  case NS_STUDY_INDENTATION:
+    return ns_study_indentation(&ctx, err);
+  case NS_STUDY_SUCTION:
+    return ns_study_suction(&ctx, err);
   }
   return ns_err_set(err, NS_EINTERNAL, "study %d has no implementation", (int)cfg.study.kind);
 }

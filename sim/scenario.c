@@ -708,6 +708,19 @@ static size_t pick(const struct rctx *c, size_t a, size_t b) {
 
 static size_t slot_of(const char *section, const char *key) { return ns_schema_slot_of(section, key); }
 
+/* The study whose keys a section holds ([indentation], [suction]), or -1 for keys of every study. */
+static int section_study(const char *section) {
+  if (strcmp(section, "indentation") == 0) return NS_STUDY_INDENTATION;
+  if (strcmp(section, "suction") == 0) return NS_STUDY_SUCTION;
+  return -1;
+}
+
+/* 1 when key d applies to device type `dev` and study `study`. */
+static int key_applies(const struct ns_key_def *d, int dev, int study) {
+  int st = section_study(d->section);
+  return (d->devices == 0 || (d->devices & NS_DEV_BIT(dev))) && (st < 0 || st == study);
+}
+
 /* Fill the effective values of case `icase` and parse them. */
 static enum ns_status fill_case(const struct ns_scenario *sc, size_t icase, struct rctx *c) {
   size_t ncases = ns_scenario_case_count(sc);
@@ -762,12 +775,12 @@ static enum ns_status fill_case(const struct ns_scenario *sc, size_t icase, stru
 static void fill_config(const struct rctx *c, struct ns_config *cfg) {
   const struct ns_scenario *sc = c->sc;
   memset(cfg, 0, sizeof *cfg);
-  int dev = c->e[slot_of("device", "type")].v.i;
+  int dev = c->e[slot_of("device", "type")].v.i, study = c->e[slot_of("study", "type")].v.i;
   for (size_t s = 0; s < sc->nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
     const struct eff *e = &c->e[s];
     char *field = (char *)cfg + ns_schema_offset(s);
-    int applies = d->devices == 0 || (d->devices & NS_DEV_BIT(dev));
+    int applies = key_applies(d, dev, study);
     switch (d->type) {
     case NS_KEY_DOUBLE: {
       double x = (e->kind == EFF_NONE || !applies) ? NAN : e->v.d * d->to_si;
@@ -798,6 +811,66 @@ static void fill_config(const struct rctx *c, struct ns_config *cfg) {
     cfg->loading.control = NS_CONTROL_DEPTH;
     if (!ns_cfg_given(cfg->loading.depth)) cfg->loading.depth = cfg->needle.length;
   }
+  /* Indenter keys of the other shapes do not apply: radius_um is not used by a cone,
+   * half_angle_deg only by a cone. */
+  if (study == NS_STUDY_INDENTATION) {
+    if (cfg->indentation.indenter == NS_INDENTER_CONE)
+      cfg->indentation.radius = NAN;
+    else
+      cfg->indentation.half_angle = NAN;
+  }
+}
+
+/* Domain size per loaded radius for the characterisation studies (dimensionless): the grid
+ * width and depth must be at least CONTACT_RADII contact radii (indentation), the width at least
+ * DOMAIN_PER_APERTURE aperture diameters (suction). Closer, the fixed bottom and the far side
+ * dominate the measured stiffness instead of the skin. */
+#define CONTACT_RADII 4.0
+#define DOMAIN_PER_APERTURE 2.0
+
+/* Indentation: contact radius at the largest depth (flat: the punch radius; sphere: sqrt(R d),
+ * at most R; cone: (2/pi) d tan(theta), Sneddon 1965) against the domain, and a sphere not
+ * pressed deeper than its radius. */
+static enum ns_status indentation_checks(const struct rctx *c, int indenter) {
+  const struct eff *e = c->e;
+  const double pi = 3.14159265358979323846, deg = pi / 180.0, um_per_mm = 1000.0;
+  size_t s_rad = slot_of("indentation", "radius_um"), s_ang = slot_of("indentation", "half_angle_deg"),
+         s_dep = slot_of("indentation", "depth_um"), s_w = slot_of("grid", "width_mm"),
+         s_gd = slot_of("grid", "depth_mm");
+  double R = e[s_rad].v.d, d = e[s_dep].v.d, a_um;
+  size_t s_size; /* the indenter key that sets the contact radius */
+  if (indenter == NS_INDENTER_SPHERE && d > R) {
+    if (pick(c, s_dep, s_rad) == s_dep)
+      return slot_err(c, s_dep, "at most indentation.radius_um = %.10g um (a sphere deeper than its radius)", R);
+    return slot_err(c, s_rad, "at least indentation.depth_um = %.10g um (a sphere deeper than its radius)", d);
+  }
+  if (indenter == NS_INDENTER_FLAT) {
+    a_um = R;
+    s_size = s_rad;
+  } else if (indenter == NS_INDENTER_SPHERE) {
+    a_um = sqrt(R * d);
+    s_size = s_rad;
+  } else {
+    a_um = 2.0 / pi * d * tan(e[s_ang].v.d * deg);
+    s_size = given(&e[s_ang]) ? s_ang : s_dep;
+  }
+  const size_t dom[2] = {s_w, s_gd};
+  for (int k = 0; k < 2; k++) {
+    double dom_mm = e[dom[k]].v.d;
+    if (dom_mm * um_per_mm >= CONTACT_RADII * a_um) continue;
+    char dname[64];
+    ns_schema_fullname(dom[k], dname, sizeof dname);
+    if (pick(c, dom[k], s_size) == dom[k])
+      return slot_err(c, dom[k],
+                      "at least 4 contact radii = %.10g mm (contact radius %.6g um at the largest depth; a closer "
+                      "boundary dominates the measured stiffness)",
+                      CONTACT_RADII * a_um / um_per_mm, a_um);
+    return slot_err(c, s_size,
+                    "a contact radius of at most %s / 4 = %.10g um (here %.6g um at the largest depth; a closer "
+                    "boundary dominates the measured stiffness)",
+                    dname, dom_mm * um_per_mm / CONTACT_RADII, a_um);
+  }
+  return NS_OK;
 }
 
 /* Checks that involve more than one key. Values are compared in the keys' own units. */
@@ -822,6 +895,27 @@ static enum ns_status cross_checks(const struct rctx *c) {
     return slot_err(c, s, "this key only with device.type = %s (here device.type = %s)", allowed,
                     type_def->enum_name(dev));
   }
+
+  /* 1b. Keys of a study section ([indentation], [suction]) need that study, and the indenter
+   *     keys their indenter shape. */
+  size_t s_study = slot_of("study", "type");
+  const struct ns_key_def *study_def = ns_schema_slot(s_study, NULL);
+  const int study = e[s_study].v.i;
+  for (size_t s = 0; s < sc->nslots; s++) {
+    const struct ns_key_def *d = ns_schema_slot(s, NULL);
+    int st = section_study(d->section);
+    if (!given(&e[s]) || st < 0 || st == study) continue;
+    return slot_err(c, s, "this key only with study.type = %s (here study.type = %s)", study_def->enum_name(st),
+                    study_def->enum_name(study));
+  }
+  const size_t s_ind = slot_of("indentation", "indenter"), s_irad = slot_of("indentation", "radius_um"),
+               s_iang = slot_of("indentation", "half_angle_deg");
+  const int indenter = e[s_ind].v.i;
+  if (study == NS_STUDY_INDENTATION && indenter == NS_INDENTER_CONE && given(&e[s_irad]))
+    return slot_err(c, s_irad, "this key only with indentation.indenter = flat or sphere (here cone)");
+  if (study == NS_STUDY_INDENTATION && indenter != NS_INDENTER_CONE && given(&e[s_iang]))
+    return slot_err(c, s_iang, "this key only with indentation.indenter = cone (here %s)",
+                    ns_schema_slot(s_ind, NULL)->enum_name(indenter));
 
   /* 2. Force and depth control exclude each other. */
   size_t s_force = slot_of("loading", "force_N"), s_depth = slot_of("loading", "depth_mm");
@@ -867,12 +961,14 @@ static enum ns_status cross_checks(const struct rctx *c) {
   }
 
   /* 5. The domain must reach well below the deepest needle travel: the bottom boundary is held
-   *    fixed, and closer to the tip it would stiffen the response. */
+   *    fixed, and closer to the tip it would stiffen the response. (Needle studies only: the
+   *    characterisation studies have no needle; check 9 below holds their own.) */
   size_t s_gdepth = slot_of("grid", "depth_mm"), s_len = slot_of("needle", "length_mm");
   size_t s_stroke = slot_of("device", "stroke_depth_mm");
   const double depth_factor = 1.5; /* grid depth / deepest travel, dimensionless */
   size_t travel[3] = {s_len, s_depth, s_stroke};
-  for (int k = 0; k < 3; k++) {
+  const int needle_study = study != NS_STUDY_INDENTATION && study != NS_STUDY_SUCTION;
+  for (int k = 0; k < 3 && needle_study; k++) {
     size_t s = travel[k];
     if (s == s_depth && !given(&e[s])) continue;
     if (s == s_stroke && dev != NS_DEVICE_PEN) continue;
@@ -894,7 +990,7 @@ static enum ns_status cross_checks(const struct rctx *c) {
   /* 6. The needle must fit in the domain laterally. */
   size_t s_width = slot_of("grid", "width_mm");
   const double um_per_mm = 1000.0;
-  if (e[s_width].v.d * um_per_mm <= 0.5 * shaft_um) {
+  if (needle_study && e[s_width].v.d * um_per_mm <= 0.5 * shaft_um) {
     if (pick(c, s_width, s_shaft) == s_width)
       return slot_err(c, s_width, "more than the needle shaft radius, %.10g mm", 0.5 * shaft_um / um_per_mm);
     return slot_err(c, s_shaft, "less than 2 x grid.width_mm = %.10g um (the needle must fit in the domain)",
@@ -949,6 +1045,40 @@ static enum ns_status cross_checks(const struct rctx *c) {
                       "a spacing pi x drum_diameter_mm / needles_per_row = %.6g um larger than "
                       "needle.shaft_diameter_um = %.10g um (neighbouring needles would overlap)",
                       around_um, shaft_um);
+    }
+  }
+
+  /* 9. Characterisation studies: axisymmetric, and the loaded region small against the domain. */
+  size_t s_geom = slot_of("grid", "geometry");
+  if ((study == NS_STUDY_INDENTATION || study == NS_STUDY_SUCTION) && e[s_geom].v.i != NS_GEOM_AXISYMMETRIC)
+    return slot_err(c, s_geom, "axisymmetric for study.type = %s (the characterisation studies are axisymmetric)",
+                    study_def->enum_name(study));
+  if (study == NS_STUDY_INDENTATION) {
+    NS_TRY(indentation_checks(c, indenter));
+  } else if (study == NS_STUDY_SUCTION) {
+    size_t s_ap = slot_of("suction", "aperture_mm"), s_gd = slot_of("grid", "depth_mm");
+    double ap_mm = e[s_ap].v.d;
+    if (e[s_width].v.d < DOMAIN_PER_APERTURE * ap_mm) {
+      if (pick(c, s_width, s_ap) == s_width)
+        return slot_err(c, s_width,
+                        "at least 2 x suction.aperture_mm = %.10g mm (the probe face around the opening holds the "
+                        "skin; a domain edge closer than two aperture radii from the rim stiffens the response)",
+                        DOMAIN_PER_APERTURE * ap_mm);
+      return slot_err(c, s_ap,
+                      "at most grid.width_mm / 2 = %.10g mm (a domain edge closer than two aperture radii from the "
+                      "rim stiffens the response)",
+                      e[s_width].v.d / DOMAIN_PER_APERTURE);
+    }
+    if (e[s_gd].v.d < ap_mm) {
+      if (pick(c, s_gd, s_ap) == s_gd)
+        return slot_err(c, s_gd,
+                        "at least suction.aperture_mm = %.10g mm (the suction deforms the tissue to about one "
+                        "aperture diameter below the surface; the bottom is held fixed)",
+                        ap_mm);
+      return slot_err(c, s_ap,
+                      "at most grid.depth_mm = %.10g mm (the suction deforms the tissue to about one aperture "
+                      "diameter below the surface; the bottom is held fixed)",
+                      e[s_gd].v.d);
     }
   }
   return NS_OK;
@@ -1025,8 +1155,9 @@ enum ns_status ns_scenario_params(const struct ns_scenario *sc, size_t icase, st
   }
   enum ns_status s = resolve_into(sc, icase, cfg, e, err);
   if (s == NS_OK) {
-    int dev = e[slot_of("device", "type")].v.i;
+    int dev = e[slot_of("device", "type")].v.i, study = e[slot_of("study", "type")].v.i;
     const struct ns_key_def *type_def = ns_schema_slot(slot_of("device", "type"), NULL);
+    const struct ns_key_def *study_def = ns_schema_slot(slot_of("study", "type"), NULL);
     size_t s_depth = slot_of("loading", "depth_mm"), s_len = slot_of("needle", "length_mm");
     for (size_t i = 0; i < sc->nslots; i++) {
       int layer;
@@ -1036,6 +1167,13 @@ enum ns_status ns_scenario_params(const struct ns_scenario *sc, size_t icase, st
       origin_text(sc, &e[i], r[i].origin, sizeof r[i].origin);
       if (d->devices && !(d->devices & NS_DEV_BIT(dev)))
         snprintf(r[i].value, sizeof r[i].value, "n/a (device.type = %s)", type_def->enum_name(dev));
+      else if (!key_applies(d, dev, study))
+        snprintf(r[i].value, sizeof r[i].value, "n/a (study.type = %s)", study_def->enum_name(study));
+      else if (study == NS_STUDY_INDENTATION && strcmp(d->section, "indentation") == 0 &&
+               ((strcmp(d->key, "radius_um") == 0 && cfg->indentation.indenter == NS_INDENTER_CONE) ||
+                (strcmp(d->key, "half_angle_deg") == 0 && cfg->indentation.indenter != NS_INDENTER_CONE)))
+        snprintf(r[i].value, sizeof r[i].value, "n/a (indentation.indenter = %s)",
+                 ns_schema_slot(slot_of("indentation", "indenter"), NULL)->enum_name(cfg->indentation.indenter));
       else if (i == s_depth && e[i].kind == EFF_NONE && cfg->loading.control == NS_CONTROL_DEPTH) {
         snprintf(r[i].value, sizeof r[i].value, "%s", e[s_len].text);
         snprintf(r[i].origin, sizeof r[i].origin, "default (= needle.length_mm)");

@@ -39,15 +39,21 @@
 #define UM_TO_M 1e-6
 #define MM_TO_M 1e-3
 #define KPA_TO_PA 1e3
+/* Millibar to pascals (1 mbar = 100 Pa). */
+#define MBAR_TO_PA 100.0
 
 /* Enum value names by index; NULL past the last one. */
 static const char *study_name(int i) {
-  static const char *const names[] = {"profile"};
+  static const char *const names[] = {"profile", "indentation", "suction"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
 static const char *site_name(int i) { return i >= 0 && i < NS_NSITES ? ns_site_name((enum ns_site)i) : NULL; }
 static const char *device_name(int i) {
   static const char *const names[] = {"single", "stamp", "roller", "pen"};
+  return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
+}
+static const char *indenter_name(int i) {
+  static const char *const names[] = {"flat", "sphere", "cone"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
 static const char *geometry_name(int i) {
@@ -59,8 +65,13 @@ static const char *geometry_name(int i) {
 _Static_assert(NS_DEVICE_SINGLE == 0 && NS_DEVICE_STAMP == 1 && NS_DEVICE_ROLLER == 2 && NS_DEVICE_PEN == 3,
                "device names follow enum ns_device_type");
 _Static_assert(NS_GEOM_AXISYMMETRIC == 0 && NS_GEOM_3D == 1, "geometry names follow enum ns_geometry");
+_Static_assert(NS_STUDY_PROFILE == 0 && NS_STUDY_INDENTATION == 1 && NS_STUDY_SUCTION == 2,
+               "study names follow enum ns_study_kind");
+_Static_assert(NS_INDENTER_FLAT == 0 && NS_INDENTER_SPHERE == 1 && NS_INDENTER_CONE == 2,
+               "indenter names follow enum ns_indenter");
 _Static_assert(sizeof(enum ns_site) == sizeof(int) && sizeof(enum ns_device_type) == sizeof(int) &&
-                   sizeof(enum ns_geometry) == sizeof(int) && sizeof(enum ns_study_kind) == sizeof(int),
+                   sizeof(enum ns_geometry) == sizeof(int) && sizeof(enum ns_study_kind) == sizeof(int) &&
+                   sizeof(enum ns_indenter) == sizeof(int),
                "enums are stored through int");
 
 #define OFF(f) offsetof(struct ns_config, f)
@@ -74,7 +85,8 @@ _Static_assert(sizeof(enum ns_site) == sizeof(int) && sizeof(enum ns_device_type
 static const struct ns_key_def keys[] = {
     /* [study] */
     {"study", "type", NS_KEY_ENUM, "", "profile", 0, 0, 0, 0, study_name, "study.kind", "", 1, OFF(study.kind),
-     "what `needlesim run` computes; only `profile` (the resolved layer profile) exists so far"},
+     "what `needlesim run` computes: `profile` (the resolved layer profile), `indentation` (rigid indenter, "
+     "force-depth-time), `suction` (Cutometer-style suction, displacement-time and R-parameters)"},
     /* [skin] */
     {"skin", "age_years", NS_KEY_DOUBLE, "years", "35", 20, 80, 0, 0, NULL, "skin.age_years", "years", 1,
      OFF(skin.age_years), "age of the subject; the literature tables span 20-80 years, so no extrapolation"},
@@ -124,6 +136,31 @@ static const struct ns_key_def keys[] = {
     /* [closure] */
     {"closure", "duration_s", NS_KEY_DOUBLE, "s", "600", 0, 86400, 0, 0, NULL, "closure.duration", "s", 1,
      OFF(closure.duration), "tissue time simulated after withdrawal"},
+    /* [indentation] (study.type = indentation only) */
+    {"indentation", "indenter", NS_KEY_ENUM, "", "flat", 0, 0, 0, 0, indenter_name, "indentation.indenter", "", 1,
+     OFF(indentation.indenter), "rigid indenter: flat-ended cylinder, sphere or cone (frictionless)"},
+    {"indentation", "radius_um", NS_KEY_DOUBLE, "um", "1000", 10, 20000, 0, 0, NULL, "indentation.radius", "m",
+     UM_TO_M, OFF(indentation.radius), "flat punch radius or sphere radius; not for a cone"},
+    {"indentation", "half_angle_deg", NS_KEY_DOUBLE, "deg", "70.3", 10, 85, 0, 0, NULL, "indentation.half_angle",
+     "rad", DEG_TO_RAD, OFF(indentation.half_angle),
+     "cone only: half-angle between the axis and the face (70.3 = the Berkovich-equivalent cone)"},
+    {"indentation", "depth_um", NS_KEY_DOUBLE, "um", "200", 0.1, 10000, 0, 0, NULL, "indentation.depth", "m", UM_TO_M,
+     OFF(indentation.depth), "largest indentation depth past first contact"},
+    {"indentation", "speed_um_s", NS_KEY_DOUBLE, "um/s", "100", 0, 1e5, NS_KEY_MIN_OPEN, 0, NULL, "indentation.speed",
+     "m/s", UM_TO_M, OFF(indentation.speed), "loading speed (constant; the depth grows linearly in time)"},
+    {"indentation", "hold_s", NS_KEY_DOUBLE, "s", "5", 0, 3600, 0, 0, NULL, "indentation.hold", "s", 1,
+     OFF(indentation.hold), "hold at the largest depth (force relaxation)"},
+    /* [suction] (study.type = suction only) */
+    {"suction", "aperture_mm", NS_KEY_DOUBLE, "mm", "2", 0.2, 20, 0, 0, NULL, "suction.aperture", "m", MM_TO_M,
+     OFF(suction.aperture), "diameter of the probe opening (Cutometer probes: 2, 4, 6, 8 mm)"},
+    {"suction", "pressure_mbar", NS_KEY_DOUBLE, "mbar", "450", 0, 1000, NS_KEY_MIN_OPEN, 0, NULL, "suction.pressure",
+     "Pa", MBAR_TO_PA, OFF(suction.pressure), "suction: pressure below ambient (Cutometer standard 450 mbar)"},
+    {"suction", "on_s", NS_KEY_DOUBLE, "s", "2", 0, 3600, NS_KEY_MIN_OPEN, 0, NULL, "suction.on", "s", 1,
+     OFF(suction.on), "suction time per cycle (Cutometer mode 1 standard: 2 s)"},
+    {"suction", "off_s", NS_KEY_DOUBLE, "s", "2", 0, 3600, NS_KEY_MIN_OPEN, 0, NULL, "suction.off", "s", 1,
+     OFF(suction.off), "relaxation time per cycle, pressure released (standard: 2 s)"},
+    {"suction", "cycles", NS_KEY_INT, "1", "1", 1, 100, 0, 0, NULL, "suction.cycles", "1", 1, OFF(suction.cycles),
+     "suction/relaxation cycles; the R-parameters are from the first"},
     /* [grid] */
     {"grid", "geometry", NS_KEY_ENUM, "", "axisymmetric", 0, 0, 0, 0, geometry_name, "grid.geometry", "", 1,
      OFF(grid.geometry), "axisymmetric (r, z) or full 3d (x, y, z)"},
@@ -196,7 +233,7 @@ static const struct ns_key_def layer_keys[] = {
 
 /* Sections as they may appear in a file, for messages. */
 static const char sections_text[] =
-    "study, skin, layer.<layer>, needle, device, loading, closure, grid, numerics, output, sweep";
+    "study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, grid, numerics, output, sweep";
 
 /* ---- slots ---------------------------------------------------------------------------------- */
 
@@ -712,7 +749,19 @@ void ns_scenario_write_reference(FILE *f) {
         "  prony_g3 >= 1` (the long-term modulus fraction `1 - sum g` must stay positive);\n"
         "- neighbouring needles that would overlap: stamp `pitch_um` not more than the shaft diameter,\n"
         "  roller ring spacing (`drum_width_mm / needle_rows`) or spacing around a ring\n"
-        "  (`pi drum_diameter_mm / needles_per_row`) not more than the shaft diameter.\n\n"
+        "  (`pi drum_diameter_mm / needles_per_row`) not more than the shaft diameter;\n"
+        "- `[indentation]` keys unless `study.type = indentation`, `[suction]` keys unless\n"
+        "  `study.type = suction`; `indentation.radius_um` with a cone, `indentation.half_angle_deg`\n"
+        "  with anything but a cone;\n"
+        "- for the characterisation studies (`indentation`, `suction`): `grid.geometry = 3d` (they are\n"
+        "  axisymmetric); `grid.width_mm` or `grid.depth_mm` below 4 contact radii at the largest\n"
+        "  depth (flat punch: its radius; sphere: sqrt(R d); cone: (2/pi) d tan(half-angle), Sneddon\n"
+        "  1965), a sphere pressed deeper than its radius, `grid.width_mm` below 2 x\n"
+        "  `suction.aperture_mm` and `grid.depth_mm` below `suction.aperture_mm`. The needle checks above\n"
+        "  (domain depth and width against the needle) do not apply to these studies.\n\n"
+        "At run time the characterisation studies also need at least 4 grid cells across the stratum\n"
+        "corneum (its thickness comes from the skin model, so this is checked when the run starts):\n"
+        "`grid.surface_cell_um` at most a quarter of the SC thickness (less with strong grading).\n\n"
         "`grid.cells_lateral` and `grid.cells_depth` must be multiples of 8: the multigrid solver\n"
         "coarsens m*2^k cells, and 8 = 2^3 guarantees at least three levels.\n\n",
         f);
@@ -724,7 +773,11 @@ void ns_scenario_write_reference(FILE *f) {
         "  `stroke_rate_hz` (0, 1000], `pitch_um` [20, 20000], drum sizes [1, 200] mm, `needle_rows`\n"
         "  [1, 100], `needles_per_row` [1, 1000], `linear_rtol` [1e-14, 1e-2] like `newton_rtol`,\n"
         "  `linear_max_iter` [1, 100000], time steps as listed. The default `stroke_rate_hz = 117`\n"
-        "  is 7000 rpm with one stroke per motor turn (the stroke-per-turn ratio is an assumption).\n\n",
+        "  is 7000 rpm with one stroke per motor turn (the stroke-per-turn ratio is an assumption).\n"
+        "- Study sections follow the device rule: keys of another study are errors, and their fields\n"
+        "  are NAN (or 0) in `struct ns_config`. Defaults: a 2 mm flat punch (radius 1000 um) pressed\n"
+        "  200 um at 100 um/s and held 5 s; the Cutometer standard measurement (2 mm probe, 450 mbar,\n"
+        "  2 s on, 2 s off, one cycle). The cone default 70.3 deg is the Berkovich-equivalent cone.\n\n",
         f);
 
   fputs("## Keys\n", f);

@@ -86,6 +86,28 @@ struct ns_cfg_closure {
   double duration; /* s (duration_s) tissue time simulated after withdrawal, default 600 */
 };
 
+/* ---- characterisation studies ------------------------------------------------------------ */
+/* [indentation]: a rigid indenter pressed into the skin at constant speed, then held. */
+enum ns_indenter { NS_INDENTER_FLAT = 0, NS_INDENTER_SPHERE, NS_INDENTER_CONE };
+
+struct ns_cfg_indentation {
+  enum ns_indenter indenter; /* (indenter) flat-ended cylinder, sphere or cone */
+  double radius;             /* m   (radius_um) flat punch radius or sphere radius; NAN for a cone */
+  double half_angle;         /* rad (half_angle_deg) cone half-angle (axis to face); NAN otherwise */
+  double depth;              /* m   (depth_um) largest indentation depth past first contact */
+  double speed;              /* m/s (speed_um_s) loading speed */
+  double hold;               /* s   (hold_s) hold at the largest depth */
+};
+
+/* [suction]: Cutometer-style suction through a round probe opening, on/off cycles. */
+struct ns_cfg_suction {
+  double aperture;  /* m  (aperture_mm) diameter of the probe opening */
+  double pressure;  /* Pa (pressure_mbar) suction: pressure below ambient, > 0 */
+  double on;        /* s  (on_s) suction time per cycle */
+  double off;       /* s  (off_s) relaxation time per cycle */
+  int cycles;       /* 1  (cycles) */
+};
+
 /* ---- grid and numerics ------------------------------------------------------------------ */
 enum ns_geometry { NS_GEOM_AXISYMMETRIC = 0, NS_GEOM_3D };
 
@@ -111,7 +133,7 @@ struct ns_cfg_numerics {
 
 /* ---- study and output ------------------------------------------------------------------- */
 /* What `needlesim run` computes. Only studies that exist are accepted by the parser. */
-enum ns_study_kind { NS_STUDY_PROFILE = 0 };
+enum ns_study_kind { NS_STUDY_PROFILE = 0, NS_STUDY_INDENTATION, NS_STUDY_SUCTION };
 
 struct ns_cfg_study {
   enum ns_study_kind kind; /* (type) */
@@ -131,6 +153,8 @@ struct ns_config {
   struct ns_cfg_device device;
   struct ns_cfg_loading loading;
   struct ns_cfg_closure closure;
+  struct ns_cfg_indentation indentation;
+  struct ns_cfg_suction suction;
   struct ns_cfg_grid grid;
   struct ns_cfg_numerics numerics;
   struct ns_cfg_output output;

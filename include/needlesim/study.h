@@ -34,4 +34,17 @@ struct ns_run_ctx {
  * literature sources, a depth-sampled profile of every property, vessel depths). */
 enum ns_status ns_study_profile(struct ns_run_ctx *ctx, struct ns_err *err);
 
+/* [study] type = indentation: a rigid indenter ([indentation] indenter = flat, sphere, cone)
+ * pressed into the layered skin at constant speed to depth_um, then held hold_s (sim/
+ * study_indentation.c). Writes series/{time, depth, force}, the grid, field snapshots with an
+ * XDMF sidecar, and the summary columns max_force_N, max_depth_um, initial_stiffness_N_m,
+ * effective_modulus_kPa, force_relaxation_fraction. */
+enum ns_status ns_study_indentation(struct ns_run_ctx *ctx, struct ns_err *err);
+
+/* [study] type = suction: Cutometer-style suction through a round opening of the probe ([suction]
+ * aperture_mm, pressure_mbar, on_s, off_s, cycles) (sim/study_suction.c). Writes
+ * series/{time, apex_displacement, pressure}, the grid, field snapshots with an XDMF sidecar, and
+ * the Cutometer parameters Ue, Uv, Uf, Ur, Ua (mm) and R0..R9 as summary columns. */
+enum ns_status ns_study_suction(struct ns_run_ctx *ctx, struct ns_err *err);
+
 #endif /* NEEDLESIM_STUDY_H */

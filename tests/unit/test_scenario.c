@@ -93,7 +93,8 @@ static void run_err_case(void **state) {
 }
 
 #define KNOWN_SECTIONS \
-  "a known section (study, skin, layer.<layer>, needle, device, loading, closure, grid, numerics, output, sweep)"
+  "a known section (study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, grid, numerics, " \
+  "output, sweep)"
 #define BOTTOM_REASON \
   "(the bottom of the domain is held fixed; closer to the needle tip it would stiffen the response)"
 #define DT_CHAIN "(dt_min_s <= dt_initial_s <= dt_max_s)"
@@ -150,6 +151,85 @@ static void test_defaults(void **state) {
   assert_close(cfg.numerics.dt_max, 60, "dt max");
   assert_string_equal(cfg.output.file, "");
   assert_int_equal(cfg.output.snapshots, 1);
+  ns_scenario_free(sc);
+}
+
+/* [indentation] and [suction]: defaults and conversions to SI for their study, NAN / 0 for the
+ * other studies and for the indenter keys of other shapes; the needle checks do not apply. */
+static void test_characterisation_config(void **state) {
+  (void)state;
+  struct ns_config cfg;
+  struct ns_scenario *sc = load_ok("[study]\ntype = indentation\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.study.kind, NS_STUDY_INDENTATION);
+  assert_int_equal(cfg.indentation.indenter, NS_INDENTER_FLAT);
+  assert_close(cfg.indentation.radius, 1000e-6, "punch radius 1000 um");
+  assert_true(isnan(cfg.indentation.half_angle)); /* not a cone */
+  assert_close(cfg.indentation.depth, 200e-6, "depth 200 um");
+  assert_close(cfg.indentation.speed, 100e-6, "speed 100 um/s");
+  assert_close(cfg.indentation.hold, 5, "hold 5 s");
+  assert_true(isnan(cfg.suction.aperture) && isnan(cfg.suction.pressure) && isnan(cfg.suction.on));
+  assert_int_equal(cfg.suction.cycles, 0);
+  ns_scenario_free(sc);
+
+  sc = load_ok("[study]\ntype = indentation\n[indentation]\nindenter = cone\nhalf_angle_deg = 60\ndepth_um = 150\n"
+               "speed_um_s = 12.5\nhold_s = 0\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.indentation.indenter, NS_INDENTER_CONE);
+  assert_true(isnan(cfg.indentation.radius)); /* a cone has no radius */
+  assert_close(cfg.indentation.half_angle, PI / 3.0, "60 deg");
+  assert_close(cfg.indentation.depth, 150e-6, "150 um");
+  assert_close(cfg.indentation.speed, 12.5e-6, "12.5 um/s");
+  assert_close(cfg.indentation.hold, 0, "no hold");
+  ns_scenario_free(sc);
+
+  sc = load_ok("[study]\ntype = suction\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.study.kind, NS_STUDY_SUCTION);
+  /* Cutometer standard: 2 mm probe, 450 mbar, 2 s on / 2 s off, one cycle. */
+  assert_close(cfg.suction.aperture, 2e-3, "aperture 2 mm");
+  assert_close(cfg.suction.pressure, 45000, "450 mbar = 45000 Pa");
+  assert_close(cfg.suction.on, 2, "on 2 s");
+  assert_close(cfg.suction.off, 2, "off 2 s");
+  assert_int_equal(cfg.suction.cycles, 1);
+  assert_true(isnan(cfg.indentation.radius) && isnan(cfg.indentation.depth));
+  ns_scenario_free(sc);
+
+  /* Needle checks do not apply: a 1.2 mm deep, 0.6 mm wide domain is fine for a 0.3 mm aperture
+   * although the default 1 mm needle would need 1.5 mm of depth. */
+  sc = load_ok("[study]\ntype = suction\n[grid]\ndepth_mm = 1.2\nwidth_mm = 0.6\n[suction]\naperture_mm = 0.3\n"
+               "pressure_mbar = 300\non_s = 1.5\noff_s = 0.5\ncycles = 4\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_close(cfg.suction.aperture, 0.3e-3, "0.3 mm");
+  assert_close(cfg.suction.pressure, 30000, "300 mbar");
+  assert_close(cfg.suction.on, 1.5, "on");
+  assert_close(cfg.suction.off, 0.5, "off");
+  assert_int_equal(cfg.suction.cycles, 4);
+  ns_scenario_free(sc);
+
+  /* The parameter table marks the indenter key of another shape. */
+  sc = load_ok("[study]\ntype = indentation\n[indentation]\nindenter = sphere\nradius_um = 500\n");
+  struct ns_param_row *p = NULL;
+  size_t n = 0;
+  struct ns_err err = NS_ERR_INIT;
+  assert_int_equal(ns_scenario_params(sc, 0, &p, &n, &err), NS_OK);
+  int seen = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(p[i].key, "indentation.half_angle_deg") == 0) {
+      assert_string_equal(p[i].value, "n/a (indentation.indenter = sphere)");
+      seen++;
+    }
+    if (strcmp(p[i].key, "indentation.radius_um") == 0) {
+      assert_string_equal(p[i].value, "500");
+      seen++;
+    }
+    if (strcmp(p[i].key, "suction.aperture_mm") == 0) {
+      assert_string_equal(p[i].value, "n/a (study.type = indentation)");
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 3);
+  free(p);
   ns_scenario_free(sc);
 }
 
@@ -482,8 +562,8 @@ static void test_params(void **state) {
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_scenario_params(sc, 1, &p, &n, &err), NS_OK);
   /* Keys of the issue: study 1, skin 3, 5 layers x 13, needle 4, device 8, loading 5, closure 1,
-   * grid 7, numerics 7, output 2. */
-  assert_int_equal(n, 1 + 3 + 5 * 13 + 4 + 8 + 5 + 1 + 7 + 7 + 2);
+   * indentation 6, suction 5, grid 7, numerics 7, output 2. */
+  assert_int_equal(n, 1 + 3 + 5 * 13 + 4 + 8 + 5 + 1 + 6 + 5 + 7 + 7 + 2);
   assert_string_equal(p[0].key, "study.type");
   assert_string_equal(p[1].key, "skin.age_years");
   assert_string_equal(p[3].key, "skin.hydration");
@@ -507,6 +587,8 @@ static void test_params(void **state) {
       {"loading.force_N", "none", "N", "default"},
       {"loading.depth_mm", "0.50", "mm", "default (= needle.length_mm)"},
       {"loading.slip_mm", "n/a (device.type = pen)", "mm", "default"},
+      {"indentation.depth_um", "n/a (study.type = profile)", "um", "default"},
+      {"suction.cycles", "n/a (study.type = profile)", "1", "default"},
       {"grid.cells_depth", "128", "1", "default"},
       {"output.file", "", "", "default"},
       {"output.snapshots", "true", "", "default"},
@@ -533,12 +615,13 @@ static void test_schema(void **state) {
     const char *suffix, *unit; /* key name ending, unit */
     double to_si;
   } rules[] = {
-      {"_mm_s", "mm/s", 1e-3}, {"_mm", "mm", 1e-3},        {"_um", "um", 1e-6},         {"_kPa", "kPa", 1e3},
+      {"_mm_s", "mm/s", 1e-3}, {"_um_s", "um/s", 1e-6},    {"_mbar", "mbar", 100},
+      {"_mm", "mm", 1e-3},     {"_um", "um", 1e-6},         {"_kPa", "kPa", 1e3},
       {"_deg", "deg", PI / 180}, {"_s", "s", 1},           {"_hz", "Hz", 1},            {"_N", "N", 1},
       {"_J_m2", "J/m^2", 1},   {"_kg_m3", "kg/m^3", 1},    {"_years", "years", 1},
   };
   size_t nslots = ns_schema_nslots();
-  assert_int_equal(nslots, 103);
+  assert_int_equal(nslots, 114);
   for (size_t s = 0; s < nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
     char name[128];
@@ -836,8 +919,58 @@ int main(int argc, char **argv) {
        "t.ini:2: layer.hypodermis.ogden_alpha: expected a value in [-50, 50], got '-51'"},
       {"enum", "[device]\ntype = rollr\n", {0},
        "t.ini:2: device.type: expected one of single, stamp, roller, pen, got 'rollr'; did you mean 'roller'?"},
-      {"enum_study", "[study]\ntype = indentation\n", {0},
-       "t.ini:2: study.type: expected one of profile, got 'indentation'"},
+      {"enum_study", "[study]\ntype = indentaton\n", {0},
+       "t.ini:2: study.type: expected one of profile, indentation, suction, got 'indentaton'; did you mean "
+       "'indentation'?"},
+      /* Characterisation studies ([indentation], [suction]). */
+      {"indentation_key_for_profile", "[indentation]\ndepth_um = 100\n", {0},
+       "t.ini:2: indentation.depth_um: expected this key only with study.type = indentation (here study.type = "
+       "profile), got '100'"},
+      {"suction_key_for_indentation", "[study]\ntype = indentation\n[suction]\ncycles = 3\n", {0},
+       "t.ini:4: suction.cycles: expected this key only with study.type = suction (here study.type = indentation), "
+       "got '3'"},
+      {"cone_radius", "[study]\ntype = indentation\n[indentation]\nindenter = cone\nradius_um = 100\n", {0},
+       "t.ini:5: indentation.radius_um: expected this key only with indentation.indenter = flat or sphere (here "
+       "cone), got '100'"},
+      {"flat_half_angle", "[study]\ntype = indentation\n[indentation]\nhalf_angle_deg = 60\n", {0},
+       "t.ini:4: indentation.half_angle_deg: expected this key only with indentation.indenter = cone (here flat), "
+       "got '60'"},
+      {"sphere_too_deep", "[study]\ntype = indentation\n[indentation]\nindenter = sphere\nradius_um = 100\n"
+       "depth_um = 200\n", {0},
+       "t.ini:6: indentation.depth_um: expected at most indentation.radius_um = 100 um (a sphere deeper than its "
+       "radius), got '200'"},
+      {"punch_wider_than_domain", "[study]\ntype = indentation\n[indentation]\nradius_um = 1500\n", {0},
+       "t.ini:4: indentation.radius_um: expected a contact radius of at most grid.width_mm / 4 = 1000 um (here "
+       "1500 um at the largest depth; a closer boundary dominates the measured stiffness), got '1500'"},
+      {"domain_narrow_for_punch", "[study]\ntype = indentation\n[grid]\nwidth_mm = 3\n", {0},
+       "t.ini:4: grid.width_mm: expected at least 4 contact radii = 4 mm (contact radius 1000 um at the largest "
+       "depth; a closer boundary dominates the measured stiffness), got '3'"},
+      {"domain_shallow_for_punch", "[study]\ntype = indentation\n[grid]\ndepth_mm = 3.5\n", {0},
+       "t.ini:4: grid.depth_mm: expected at least 4 contact radii = 4 mm (contact radius 1000 um at the largest "
+       "depth; a closer boundary dominates the measured stiffness), got '3.5'"},
+      {"cone_contact_wider_than_domain", "[study]\ntype = indentation\n[indentation]\nindenter = cone\n"
+       "half_angle_deg = 45\ndepth_um = 2000\n", {0},
+       /* a = (2/pi) d tan(45 deg) = 4000/pi um = 1273.24 um > 4 mm / 4. */
+       "t.ini:5: indentation.half_angle_deg: expected a contact radius of at most grid.width_mm / 4 = 1000 um (here "
+       "1273.24 um at the largest depth; a closer boundary dominates the measured stiffness), got '45'"},
+      {"aperture_wider_than_domain", "[study]\ntype = suction\n[suction]\naperture_mm = 4\n", {0},
+       "t.ini:4: suction.aperture_mm: expected at most grid.width_mm / 2 = 2 mm (a domain edge closer than two "
+       "aperture radii from the rim stiffens the response), got '4'"},
+      {"domain_narrow_for_aperture", "[study]\ntype = suction\n[grid]\nwidth_mm = 3\n", {0},
+       "t.ini:4: grid.width_mm: expected at least 2 x suction.aperture_mm = 4 mm (the probe face around the opening "
+       "holds the skin; a domain edge closer than two aperture radii from the rim stiffens the response), got '3'"},
+      {"domain_shallow_for_aperture", "[study]\ntype = suction\n[grid]\ndepth_mm = 1.5\n", {0},
+       "t.ini:4: grid.depth_mm: expected at least suction.aperture_mm = 2 mm (the suction deforms the tissue to "
+       "about one aperture diameter below the surface; the bottom is held fixed), got '1.5'"},
+      {"suction_3d", "[study]\ntype = suction\n[grid]\ngeometry = 3d\n", {0},
+       "t.ini:4: grid.geometry: expected axisymmetric for study.type = suction (the characterisation studies are "
+       "axisymmetric), got '3d'"},
+      {"suction_pressure_zero", "[study]\ntype = suction\n[suction]\npressure_mbar = 0\n", {0},
+       "t.ini:4: suction.pressure_mbar: expected a value in (0, 1000] mbar, got '0'"},
+      {"suction_cycles_zero", "[study]\ntype = suction\n[suction]\ncycles = 0\n", {0},
+       "t.ini:4: suction.cycles: expected an integer in [1, 100], got '0'"},
+      {"indenter_enum", "[study]\ntype = indentation\n[indentation]\nindenter = sphre\n", {0},
+       "t.ini:4: indentation.indenter: expected one of flat, sphere, cone, got 'sphre'; did you mean 'sphere'?"},
       {"bool", "[output]\nsnapshots = maybe\n", {0},
        "t.ini:2: output.snapshots: expected true/false, yes/no, on/off or 1/0, got 'maybe'"},
       {"cells_not_mult8", "[grid]\ncells_lateral = 100\n", {0},
@@ -970,6 +1103,7 @@ int main(int argc, char **argv) {
   struct CMUnitTest fixed[] = {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_roller_defaults),
+      cmocka_unit_test(test_characterisation_config),
       cmocka_unit_test(test_conversion),
       cmocka_unit_test(test_bools),
       cmocka_unit_test(test_syntax_variants),
