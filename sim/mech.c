@@ -6,7 +6,8 @@
  *   _set_cancel, _set_log, _set_opts                    configure loads and hooks
  *   ns_mech_time, _dt, _displacement, _set_displacement, _ndof, _grid, _cell_stress,
  *   _cell_energy, _cell_jacobian, _degradation, _ngauss, _get_stats      accessors
- *   ns_mech_reaction           force of a region's constraints on the body
+ *   ns_mech_reaction           force of a region's constraints on the body (with dynamics: incl. M a)
+ *   ns_mech_get_opts           the options in force
  *   ns_mech_eval               residual and tangent at a given displacement (no BCs)
  * Private (mech_impl.h): ns_mech_build_constraints, ns_mech_external, ns_mech_dirichlet_values.
  *
@@ -69,8 +70,12 @@ void ns_mech_free(struct ns_mech *m) {
   free(m->region_nodes);
   free(m->mask);
   free(m->src);
-  double *v[] = {m->u, m->ut, m->du, m->R, m->Rc, m->rhs, m->tmp, m->fext, m->ud};
+  double *v[] = {m->u,     m->ut,     m->du,        m->R,        m->Rc,       m->rhs,     m->tmp,
+                 m->fext,  m->ud,     m->dyn.v,     m->dyn.a,    m->dyn.Rq,   m->dyn.Rqt, m->dyn.at,
+                 m->dyn.y, m->dyn.mlump, m->eb.fext_c, m->eb.fx_c, m->eb.fint, m->eb.cellbuf};
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) ns_vec_free(v[i]);
+  free(m->dyn.mask_prev);
+  ns_smat_free(m->dyn.M);
   for (int s = 0; s < 2; s++) {
     ns_vec_free(m->stress[s]);
     ns_vec_free(m->energy[s]);
@@ -141,9 +146,11 @@ enum ns_status ns_mech_create(const struct ns_grid *grid, const struct ns_materi
   m->mask = calloc(m->ndof, 1);
   m->src = malloc(m->ndof);
   m->region_nodes = malloc(NS_MECH_MAX_REGIONS * grid->nnodes * sizeof *m->region_nodes);
-  double **v[] = {&m->u, &m->ut, &m->du, &m->R, &m->Rc, &m->rhs, &m->tmp, &m->fext, &m->ud};
+  double **v[] = {&m->u,  &m->ut,    &m->du,        &m->R,      &m->Rc,     &m->rhs,   &m->tmp,
+                  &m->fext, &m->ud, &m->dyn.v, &m->dyn.a, &m->eb.fext_c, &m->eb.fx_c, &m->eb.fint};
   int ok = m->hist_old && m->hist_new && m->degr && m->mask && m->src && m->region_nodes;
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) ok = ok && (*v[i] = ns_vec_alloc(m->ndof)) != NULL;
+  ok = ok && (m->eb.cellbuf = ns_vec_alloc(2 * m->ncells)) != NULL;
   for (int sl = 0; sl < 2; sl++) {
     ok = ok && (m->stress[sl] = ns_vec_alloc(6 * m->ncells)) != NULL;
     ok = ok && (m->energy[sl] = ns_vec_alloc(m->ncells)) != NULL;
@@ -248,6 +255,8 @@ void ns_mech_set_extra(struct ns_mech *m, const struct ns_mech_extra *extra) {
   m->has_extra = extra != NULL && extra->eval != NULL;
   if (extra) m->extra = *extra;
   else memset(&m->extra, 0, sizeof m->extra);
+  ns_vec_set(m->ndof, m->eb.fx_c, 0.0); /* energy bookkeeping: f_extra taken as 0 before the next substep */
+  m->dyn.need_accel = 1;
 }
 
 void ns_mech_set_cancel(struct ns_mech *m, const volatile sig_atomic_t *flag) { m->cancel = flag; }
@@ -268,7 +277,10 @@ void ns_mech_set_opts(struct ns_mech *m, const struct ns_mech_opts *opts) {
 double ns_mech_time(const struct ns_mech *m) { return m->t; }
 double ns_mech_dt(const struct ns_mech *m) { return m->dt; }
 const double *ns_mech_displacement(const struct ns_mech *m) { return m->u; }
-void ns_mech_set_displacement(struct ns_mech *m, const double *u) { ns_vec_copy(m->ndof, m->u, u); }
+void ns_mech_set_displacement(struct ns_mech *m, const double *u) {
+  ns_vec_copy(m->ndof, m->u, u);
+  m->dyn.need_accel = 1;
+}
 size_t ns_mech_ndof(const struct ns_mech *m) { return m->ndof; }
 const struct ns_grid *ns_mech_grid(const struct ns_mech *m) { return m->g; }
 const double *ns_mech_cell_stress(const struct ns_mech *m) { return m->stress[m->cur]; }
@@ -496,11 +508,17 @@ void ns_mech_external(struct ns_mech *m, double t) {
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err) {
   if (id < 0 || id >= m->nregion) return ns_err_set(err, NS_EINPUT, "mech: no region %d", id);
   f[0] = f[1] = f[2] = 0.0;
-  if (m->constraints_dirty) return NS_OK;
+  /* The reaction belongs to a solved state: after a boundary-condition change the stored
+   * residual refers to other constraints, so asking for it is a caller error, not zero. */
+  if (m->constraints_dirty)
+    return ns_err_set(err, NS_EINPUT, "mech: reaction of region %d requested after a boundary-condition change "
+                      "and before the next step", id);
   for (size_t i = m->region_start[id]; i < m->region_start[id + 1]; i++)
     for (int c = 0; c < m->nc; c++) f[c] += m->Rc[m->region_nodes[i] * (size_t)m->nc + (size_t)c];
   return NS_OK;
 }
+
+struct ns_mech_opts ns_mech_get_opts(const struct ns_mech *m) { return m->opts; }
 
 enum ns_status ns_mech_eval(struct ns_mech *m, const double *u, double t, double dt, double *R, struct ns_smat *K,
                             struct ns_err *err) {

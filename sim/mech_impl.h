@@ -2,6 +2,7 @@
  *   sim/mech.c          set-up, boundary conditions, constraint set, external loads, accessors
  *   sim/mech_kernels.c  cell kernels: internal force, tangent, body force, per-cell outputs
  *   sim/mech_solve.c    Newton with line search, adaptive substeps, commit/rollback
+ *   sim/mech_dyn.c      dynamics: mass matrix, generalized-alpha terms, energy bookkeeping
  * Nothing outside these files includes this header.
  */
 #ifndef NEEDLESIM_MECH_IMPL_H
@@ -18,6 +19,35 @@ enum { NS_MECH_SRC_NONE = -3, NS_MECH_SRC_ZERO = -2, NS_MECH_SRC_FN = -1 }; /* >
  * i.e. a force 1e-12 of the force that a unit strain of the stiffest material exerts on a face
  * of the domain's size; far below any physically meaningful residual, above round-off. */
 #define NS_MECH_ATOL_REL 1e-12
+
+/* Dynamics state (generalized-alpha, Chung & Hulbert 1993, forces averaged at the alpha level). */
+struct ns_mech_dynstate {
+  int on;                    /* inertia switched on */
+  int allocated;             /* v, a, Rq, Rqt, mass storage exist */
+  struct ns_mech_dyn_opts opts;
+  double am, af, beta, gamma; /* generalized-alpha parameters from rho_inf */
+  int mass_kind;             /* kind of the assembled mass, -1 none */
+  int need_accel;            /* recompute the committed acceleration before the next substep */
+  double *v, *a;             /* committed velocity and acceleration */
+  double *Rq;                /* committed quasi-static residual f_int + f_extra - f_ext */
+  double *Rqt;               /* quasi-static residual of the last evaluation (trial) */
+  double *at;                /* trial acceleration (scratch) */
+  double *y;                 /* scratch */
+  double *mlump;             /* lumped mass (ndof) */
+  struct ns_smat *M;         /* consistent mass */
+  uint8_t *mask_prev;        /* constraint mask of the last substep (detects changes) */
+  double h;                  /* length of the substep being solved [s] */
+};
+
+/* Energy bookkeeping (cumulative over accepted substeps). */
+struct ns_mech_ebook {
+  double viscous, work_region[NS_MECH_MAX_REGIONS], work_dirichlet, work_load, work_extra;
+  double *fext_c;            /* f_ext at the committed time */
+  int fext_c_valid;
+  double *fx_c;              /* f_extra at the committed state (0 before the first substep) */
+  double *fint;              /* f_int of the last evaluation (to separate f_extra) */
+  double *cellbuf;           /* per-cell partial sums (deterministic serial total) */
+};
 
 struct ns_mech {
   const struct ns_grid *g; /* borrowed */
@@ -71,6 +101,9 @@ struct ns_mech {
   long nattempt;      /* attempted substeps */
   double mu_max, lref;
   struct ns_mech_stats stats;
+
+  struct ns_mech_dynstate dyn;
+  struct ns_mech_ebook eb;
 };
 
 /* Information about the first quadrature point (in cell order) where det F <= 0. */
@@ -100,6 +133,38 @@ void ns_mech_external(struct ns_mech *m, double t);
 
 /* Prescribed values at time t of every constrained dof into m->ud (free dofs untouched). */
 void ns_mech_dirichlet_values(struct ns_mech *m, double t);
+
+/* ---- dynamics and energy (mech_dyn.c, mech_kernels.c) ---- */
+
+/* Assemble the mass of kind m->dyn.opts.mass if not yet done. NS_ENOMEM. */
+enum ns_status ns_mech_dyn_mass(struct ns_mech *m, struct ns_err *err);
+/* y = M x with the assembled mass. */
+void ns_mech_dyn_apply_mass(const struct ns_mech *m, const double *x, double *y);
+/* Consistent or lumped mass M (kind) into K (consistent) or diag (lumped); density from cells. */
+void ns_mech_kern_mass(struct ns_mech *m, struct ns_smat *M, double *diag);
+/* Trial acceleration of iterate u for the substep of length h: at = c0 (u - u_n - h v_n) - c1 a_n. */
+void ns_mech_dyn_trial_accel(struct ns_mech *m, const double *u, double h, double *at);
+/* Add the inertia terms to R (= quasi-static residual on entry, copied to Rqt) and K. */
+void ns_mech_dyn_residual(struct ns_mech *m, const double *u, double h, double *R, struct ns_smat *K);
+/* Before a substep: recompute the committed acceleration from the equation of motion when
+ * needed (start, new initial conditions, changed constraints). */
+enum ns_status ns_mech_dyn_prepare(struct ns_mech *m, struct ns_err *err);
+/* Converged substep ending at u_new: trial acceleration into at and the constraint forces
+ * Rq + M a_new into Rc_new (does not change the committed state). */
+void ns_mech_dyn_reaction(struct ns_mech *m, const double *u_new, double h, double *Rc_new);
+/* Commit v, a, Rq of the substep (after ns_mech_dyn_reaction). */
+void ns_mech_dyn_accept(struct ns_mech *m, double h);
+/* Local error estimate eta of the converged trial state u_new (Zienkiewicz & Xie 1991). */
+double ns_mech_dyn_error(struct ns_mech *m, const double *u_new, double h);
+/* Energy increments of the substep u -> u_new, before the commit changes anything: Rc_new the
+ * new constraint forces, Rq_new the new quasi-static residual, m->fext the new external force,
+ * m->eb.fint the new internal force (with an extra contribution), dt the substep. */
+void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const double *Rc_new, const double *Rq_new,
+                              double dt);
+/* Cell kernels: QLV dissipation of the trial history over a substep dt into cell[] (J), and the
+ * free energy / instantaneous energy of the committed state into cell[] / cell2[] (J). */
+void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cell);
+void ns_mech_kern_free_energy(const struct ns_mech *m, double *cell, double *cell2);
 
 /* Cell index and node index helpers. */
 static inline size_t ns_mech_cell_index(const struct ns_mech *m, int i, int j, int k) {

@@ -4,6 +4,9 @@
  *   ns_mech_kern_outputs   per-cell Cauchy stress, energy density and J
  *   ns_mech_kern_body      consistent nodal loads of a body force b(X, t)
  *   ns_mech_gauss_energy   undegraded isochoric energy density at every Gauss point (public)
+ *   ns_mech_kern_mass      consistent (stencil) or lumped (row-sum) mass matrix
+ *   ns_mech_kern_dissipation  QLV dissipation of a substep per cell
+ *   ns_mech_kern_free_energy  Helmholtz free energy and instantaneous elastic energy per cell
  *
  * Discrete energy (per cell, reference configuration, total Lagrangian):
  *   Pi_cell = sum_q w_q g_q W_iso(F_q) + V U(Jbar),   Jbar = (1/V) sum_q w_q det F_q,
@@ -286,7 +289,7 @@ static void cell_scatter(const struct ns_mech *m, const struct cell *c, const do
 }
 
 /* Kinds of coloured cell loops. */
-enum kern_kind { KERN_INTERNAL, KERN_BODY };
+enum kern_kind { KERN_INTERNAL, KERN_BODY, KERN_MASS };
 
 struct kern_args {
   struct ns_mech *m;
@@ -295,6 +298,45 @@ struct kern_args {
   double *R;
   struct ns_smat *K;
 };
+
+/* Mass of one cell, Me_ab = sum_q w_q rho N_a N_b (exact: the products are at most quadratic per
+ * direction times the axisymmetric weight r, cubic in r, and the 2-point rule is exact to cubic),
+ * scattered as consistent blocks into K or as row sums into the diagonal vector R. */
+static void cell_mass(const struct kern_args *ka, const struct cell *c, size_t cell) {
+  const struct ns_mech *m = ka->m;
+  const int nen = m->nen, nc = m->nc, nloc = nen * nc;
+  const double rho = m->mats[m->cell_mat[cell]].density;
+  double Me[8][8];
+  for (int a = 0; a < nen; a++)
+    for (int b = 0; b < nen; b++) {
+      double s = 0.0;
+      for (int q = 0; q < m->ngp; q++) s += c->w[q] * c->N[q][a] * c->N[q][b];
+      Me[a][b] = rho * s;
+    }
+  if (ka->R) {
+    for (int a = 0; a < nen; a++) {
+      double s = 0.0;
+      for (int b = 0; b < nen; b++) s += Me[a][b];
+      for (int comp = 0; comp < nc; comp++) ka->R[c->node[a] * (size_t)nc + (size_t)comp] += s;
+    }
+    return;
+  }
+  double Ke[NLOC_MAX * NLOC_MAX];
+  for (int p = 0; p < nloc * nloc; p++) Ke[p] = 0.0;
+  for (int a = 0; a < nen; a++)
+    for (int b = 0; b < nen; b++)
+      for (int comp = 0; comp < nc; comp++) Ke[(a * nc + comp) * nloc + b * nc + comp] = Me[a][b];
+  for (int a = 0; a < nen; a++) {
+    double *row = ka->K->a + c->node[a] * ka->K->bs;
+    for (int b = 0; b < nen; b++) {
+      int d[3];
+      for (int e = 0; e < 3; e++) d[e] = ((b >> e) & 1) - ((a >> e) & 1);
+      double *blk = row + (size_t)ns_smat_stencil_index(m->ndim, d) * (size_t)(nc * nc);
+      for (int r = 0; r < nc; r++)
+        for (int q = 0; q < nc; q++) blk[r * nc + q] += Ke[(a * nc + r) * nloc + b * nc + q];
+    }
+  }
+}
 
 /* Work on one cell; returns nonzero on a material failure. */
 static int kern_cell(const struct kern_args *ka, enum kern_kind kind, int i, int j, int k) {
@@ -306,6 +348,10 @@ static int kern_cell(const struct kern_args *ka, enum kern_kind kind, int i, int
   if (kind == KERN_INTERNAL) {
     if (cell_eval(m, &c, cell, ka->u, ka->dt, fe, ka->K ? Ke : NULL)) return 1;
     cell_scatter(m, &c, fe, Ke, ka->R, ka->K);
+    return 0;
+  }
+  if (kind == KERN_MASS) {
+    cell_mass(ka, &c, cell);
     return 0;
   }
   const int nen = m->nen, nc = m->nc;
@@ -457,4 +503,130 @@ void ns_mech_gauss_energy(const struct ns_mech *m, double *psi) {
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
       for (int i = 0; i < n0; i++) cell_gauss_energy(m, i, j, k, psi);
+}
+
+/* ---- dynamics and energy ------------------------------------------------------------------ */
+
+void ns_mech_kern_mass(struct ns_mech *m, struct ns_smat *M, double *diag) {
+  if (M) ns_smat_zero(M);
+  if (diag) ns_vec_set(m->ndof, diag, 0.0);
+  struct kern_args ka = {m, NULL, 0.0, 0.0, diag, diag ? NULL : M};
+  (void)kern_loop(&ka, KERN_MASS);
+}
+
+/* Symmetric-tensor products in the (xx, yy, zz, xy, yz, zx) storage of the QLV history. */
+static double sym6_dot(const double *a, const double *b) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + 2.0 * (a[3] * b[3] + a[4] * b[4] + a[5] * b[5]);
+}
+
+/* Below this x = dt/tau the series of phi3(x) = x - 2(1 - e^-x) + (1 - e^-2x)/2 is used (the
+ * closed form loses digits to cancellation as x^3 / x; at x = 0.5 the loss is < 2 digits). */
+#define PHI3_SERIES_X 0.5
+/* Terms of that series: the k-th term is below 0.5^k / k! < 1e-19 relative for k = 20. */
+#define PHI3_SERIES_TERMS 20
+
+/* phi3(x) / x^2 for x > 0: sum_{k>=3} (-1)^(k+1) (2^(k-1) - 2) x^(k-2) / k!. */
+static double phi3_over_x2(double x) {
+  if (x >= PHI3_SERIES_X) return (x + 2.0 * expm1(-x) - 0.5 * expm1(-2.0 * x)) / (x * x);
+  double s = 0.0, xp = x, fact = 6.0, p2 = 4.0; /* x^(k-2), k!, 2^(k-1) for k = 3 */
+  for (int k = 3; k < 3 + PHI3_SERIES_TERMS; k++) {
+    s += ((k % 2) ? 1.0 : -1.0) * (p2 - 2.0) * xp / fact;
+    xp *= x;
+    fact *= (double)(k + 1);
+    p2 *= 2.0;
+  }
+  return s;
+}
+
+/* Dissipation of one Gauss point over a substep dt [J/m^3 of reference volume], undegraded:
+ * branch i with H(s) = a e^(-s/tau) + b (1 - e^(-s/tau)), a = H_i^n, b = g_i dS_e / x,
+ * x = dt / tau_i (the within-step history for which the recursive update is exact), rate
+ * |H|^2 / (2 mu g_i tau_i), integral
+ *   [ |a|^2 phi1 + 2 g (a:dS) phi2 / x + g^2 |dS|^2 phi3 / x^2 ] / (2 mu g),
+ * phi1 = (1 - e^-2x)/2, phi2 = (1 - e^-x)^2 / 2, phi3 = x - 2 (1 - e^-x) + (1 - e^-2x)/2. */
+static double point_dissipation(const struct ns_material *mat, double dt, const double *hold, const double *hnew) {
+  const int n = mat->nprony;
+  double dS[6];
+  for (int c = 0; c < 6; c++) dS[c] = hnew[6 * n + c] - hold[6 * n + c];
+  const double dS2 = sym6_dot(dS, dS);
+  double d = 0.0;
+  for (int i = 0; i < n; i++) {
+    const double g = mat->g[i];
+    if (!(g > 0.0)) continue;
+    const double x = dt / mat->tau[i];
+    const double *a = hold + 6 * i;
+    const double em = -expm1(-x);
+    const double phi1 = -0.5 * expm1(-2.0 * x), phi2_x = 0.5 * em * em / x;
+    d += (sym6_dot(a, a) * phi1 + 2.0 * g * sym6_dot(a, dS) * phi2_x + g * g * dS2 * phi3_over_x2(x)) /
+         (2.0 * mat->mu * g);
+  }
+  return d;
+}
+
+void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cellv) {
+  const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
+#pragma omp parallel for collapse(2) default(none) shared(m, cellv) firstprivate(dt, n0, n1, n2) schedule(static)
+  for (int k = 0; k < n2; k++)
+    for (int j = 0; j < n1; j++)
+      for (int i = 0; i < n0; i++) {
+        const size_t cell = ns_mech_cell_index(m, i, j, k);
+        const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+        const size_t ss = m->hist_ss[m->cell_mat[cell]];
+        double s = 0.0;
+        if (ss > 0 && dt > 0.0) {
+          struct cell c;
+          cell_setup(m, i, j, k, &c);
+          for (int q = 0; q < m->ngp; q++) {
+            const size_t off = m->hist_off[cell] + (size_t)q * ss;
+            s += c.w[q] * m->degr[cell * (size_t)m->ngp + (size_t)q] *
+                 point_dissipation(mat, dt, m->hist_old + off, m->hist_new + off);
+          }
+        }
+        cellv[cell] = s;
+      }
+}
+
+/* Free energy and instantaneous elastic energy of one cell at the committed state [J]. */
+static void cell_free_energy(const struct ns_mech *m, int i, int j, int k, double *psi, double *inst) {
+  struct cell c;
+  cell_setup(m, i, j, k, &c);
+  const size_t cell = ns_mech_cell_index(m, i, j, k);
+  const int nen = m->nen, nc = m->nc, ngp = m->ngp;
+  const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+  const size_t ss = m->hist_ss[m->cell_mat[cell]];
+  double g_inf = 1.0;
+  for (int p = 0; p < mat->nprony; p++) g_inf -= mat->g[p];
+  double ue[NLOC_MAX], F[9], P[9], vol = 0.0, jbar = 0.0, e_free = 0.0, e_inst = 0.0;
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = m->u[c.node[a] * (size_t)nc + (size_t)comp];
+  struct dmap D;
+  for (int q = 0; q < ngp; q++) {
+    point_dmap(m, &c, q, &D);
+    point_F(m, &D, ue, F);
+    double W = NAN;
+    if (ns_material_iso(mat, F, P, NULL, &W)) W = NAN;
+    double branch = 0.0;
+    if (ss > 0) {
+      const double *h = m->hist_old + m->hist_off[cell] + (size_t)q * ss;
+      for (int p = 0; p < mat->nprony; p++)
+        if (mat->g[p] > 0.0) branch += sym6_dot(h + 6 * p, h + 6 * p) / (4.0 * mat->mu * mat->g[p]);
+    }
+    const double gq = m->degr[cell * (size_t)ngp + (size_t)q];
+    e_free += c.w[q] * gq * (g_inf * W + branch);
+    e_inst += c.w[q] * gq * W;
+    vol += c.w[q];
+    jbar += c.w[q] * det3(F);
+  }
+  double U = 0.0;
+  ns_material_vol(mat, jbar / vol, &U, NULL, NULL);
+  psi[cell] = e_free + vol * U;
+  inst[cell] = e_inst + vol * U;
+}
+
+void ns_mech_kern_free_energy(const struct ns_mech *m, double *cellv, double *cell2) {
+  const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
+#pragma omp parallel for collapse(2) default(none) shared(m, cellv, cell2) firstprivate(n0, n1, n2) schedule(static)
+  for (int k = 0; k < n2; k++)
+    for (int j = 0; j < n1; j++)
+      for (int i = 0; i < n0; i++) cell_free_energy(m, i, j, k, cellv, cell2);
 }

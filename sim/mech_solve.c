@@ -17,6 +17,13 @@
  *   4. Converged: per-cell outputs from the committed history, swap trial/committed history and
  *      outputs, keep the residual for reactions. Failed: discard the iterate (the committed state
  *      is untouched) and halve h; below dt_min stop with NS_ECONV.
+ * With dynamics (mech_dyn.c) the residual and tangent of step 2 carry the generalized-alpha
+ * inertia terms, the committed acceleration is made consistent before the first substep (and
+ * after changes of the constraint set), velocity and acceleration are committed with u (a
+ * rejected substep leaves them untouched), and with opts.err_tol > 0 a converged substep whose
+ * local error estimate exceeds ERR_REJECT * err_tol is rejected as well; accepted ones set the
+ * next substep to at most ERR_SAFETY * h * sqrt(err_tol / eta) (eta ~ h^2).
+ * Every accepted substep updates the energy bookkeeping (work, QLV dissipation).
  */
 #include <math.h>
 #include <omp.h>
@@ -36,6 +43,13 @@
 /* A remaining interval shorter than this fraction of the substep is merged into it (avoids
  * round-off sized final substeps). */
 #define DT_MERGE 1e-9
+/* Dynamics error control: reject a substep whose estimate exceeds the tolerance by this factor
+ * (a factor > 1 avoids rejecting steps that the previous prediction sized just at the limit). */
+#define ERR_REJECT 2.0
+/* Safety factor of the predicted substep (aims below the tolerance). */
+#define ERR_SAFETY 0.9
+/* Smallest reduction factor of a substep rejected by the error estimate. */
+#define ERR_MIN_FACTOR 0.2
 
 /* Norm of R over the free dofs; also the largest prescribed increment |u_D - u|. */
 static double free_norm(const struct ns_mech *m, const double *R, double *tmp) {
@@ -69,6 +83,7 @@ static enum ns_status evaluate(struct ns_mech *m, const double *u, double t, dou
     snprintf(reason, rlen, "det F <= 0 or non-finite stress in cell %zu", fail.cell);
     return NS_ECONV;
   }
+  if (m->has_extra) ns_vec_copy(m->ndof, m->eb.fint, m->R); /* energy bookkeeping */
   if (m->has_extra) {
     struct ns_err e2 = NS_ERR_INIT;
     enum ns_status s = m->extra.eval(m->extra.ctx, m->g, u, t, dt, m->R, tangent ? m->K : NULL, &e2);
@@ -80,6 +95,7 @@ static enum ns_status evaluate(struct ns_mech *m, const double *u, double t, dou
     if (s != NS_OK) return ns_err_set(err, s, "%s", e2.msg);
   }
   ns_vec_axpy(m->ndof, -1.0, m->fext, m->R);
+  if (m->dyn.on) ns_mech_dyn_residual(m, u, dt, m->R, tangent ? m->K : NULL);
   m->stats.t_assembly += omp_get_wtime() - t0;
   return NS_OK;
 }
@@ -104,8 +120,9 @@ static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct new
   if (s != NS_OK) return s;
   double r0 = -1.0;
   for (;;) {
-    /* Convergence test: the internal force norm is ||R + f_ext||. */
-    ns_vec_waxpy(n, m->tmp, 1.0, m->R, m->fext);
+    /* Convergence test: the internal force norm is ||R + f_ext|| (with dynamics ||Rq + f_ext||,
+     * the inertia-free part, since R itself tends to 0 when inertia balances f_int). */
+    ns_vec_waxpy(n, m->tmp, 1.0, m->dyn.on ? m->dyn.Rqt : m->R, m->fext);
     const double fint_norm = ns_vec_norm2(n, m->tmp);
     const double rnorm = free_norm(m, m->R, m->tmp);
     const double gap = dirichlet_gap(m, m->ut, m->du);
@@ -189,15 +206,23 @@ static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct new
   }
 }
 
-/* Accept the substep: outputs, history and residual become the committed state. */
+/* Accept the substep: outputs, history and residual (with dynamics: the constraint forces
+ * Rq + M a, velocity and acceleration) become the committed state; energy bookkeeping. */
 static void commit(struct ns_mech *m, double t1, double dt) {
+  double *Rc_new = m->R;
+  if (m->dyn.on) {
+    Rc_new = m->rhs;
+    ns_mech_dyn_reaction(m, m->ut, dt, Rc_new);
+  }
+  ns_mech_energy_increment(m, m->ut, Rc_new, m->dyn.on ? m->dyn.Rqt : m->R, dt);
   ns_mech_kern_outputs(m, m->ut, dt);
   m->cur = 1 - m->cur;
   double *h = m->hist_old;
   m->hist_old = m->hist_new;
   m->hist_new = h;
+  if (m->dyn.on) ns_mech_dyn_accept(m, dt);
   ns_vec_copy(m->ndof, m->u, m->ut);
-  ns_vec_copy(m->ndof, m->Rc, m->R);
+  ns_vec_copy(m->ndof, m->Rc, Rc_new);
   m->t = t1;
   if (m->has_extra && m->extra.commit) m->extra.commit(m->extra.ctx, m->u, t1);
 }
@@ -209,7 +234,20 @@ enum ns_status ns_mech_step(struct ns_mech *m, double t_new, struct ns_err *err)
     return ns_err_set(err, NS_EINPUT, "mech: step to t = %.6g s, not after the current time %.6g s", t_new, m->t);
   double wall0 = omp_get_wtime();
   if (m->constraints_dirty) NS_TRY(ns_mech_build_constraints(m, err));
+  if (!m->eb.fext_c_valid) {
+    ns_mech_external(m, m->t);
+    ns_vec_copy(m->ndof, m->eb.fext_c, m->fext);
+    m->eb.fext_c_valid = 1;
+  }
+  if (m->dyn.on) {
+    enum ns_status sp = ns_mech_dyn_prepare(m, err);
+    if (sp != NS_OK) {
+      m->stats.t_total += omp_get_wtime() - wall0;
+      return sp;
+    }
+  }
   const struct ns_mech_opts *o = &m->opts;
+  const double etol = m->dyn.on ? m->dyn.opts.err_tol : 0.0;
   while (m->t < t_new) {
     double h = fmin(m->dt, t_new - m->t);
     if (t_new - (m->t + h) <= DT_MERGE * h) h = t_new - m->t;
@@ -221,6 +259,15 @@ enum ns_status ns_mech_step(struct ns_mech *m, double t_new, struct ns_err *err)
     ns_vec_copy(m->ndof, m->ut, m->u);
     struct newton_result res;
     enum ns_status s = newton(m, t1, h, &res, err);
+    double eta = 0.0;
+    if (s == NS_OK && etol > 0.0) {
+      eta = ns_mech_dyn_error(m, m->ut, h);
+      if (eta > ERR_REJECT * etol && 0.5 * h >= o->dt_min) {
+        snprintf(res.reason, sizeof res.reason, "local error estimate %.3e > %g x tolerance %.3e", eta, ERR_REJECT,
+                 etol);
+        s = NS_ECONV;
+      }
+    }
     struct ns_mech_step_info info = {m->nattempt, t1, h, s == NS_OK, res.iters, res.lin_iters, res.rnorm,
                                      omp_get_wtime() - ta, s == NS_OK ? "" : res.reason};
     if (m->log) m->log(m->log_ctx, &info);
@@ -228,6 +275,12 @@ enum ns_status ns_mech_step(struct ns_mech *m, double t_new, struct ns_err *err)
       commit(m, t1, h);
       m->stats.steps_accepted++;
       if (res.iters <= o->fast_iters) m->dt = fmin(o->dt_max, fmax(m->dt, h) * o->dt_grow);
+      if (etol > 0.0 && eta > 0.0) m->dt = fmax(o->dt_min, fmin(m->dt, ERR_SAFETY * h * sqrt(etol / eta)));
+      continue;
+    }
+    if (s == NS_ECONV && eta > ERR_REJECT * etol && etol > 0.0) {
+      m->stats.steps_rejected++;
+      m->dt = fmax(o->dt_min, h * fmax(ERR_MIN_FACTOR, ERR_SAFETY * sqrt(etol / eta)));
       continue;
     }
     if (s != NS_ECONV) {

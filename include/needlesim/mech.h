@@ -1,4 +1,4 @@
-/* needlesim/mech.h — finite-strain quasi-static mechanics on structured grids.
+/* needlesim/mech.h — finite-strain mechanics (quasi-static or with inertia) on structured grids.
  *
  * The engine under every study (indentation, penetration, closure, roller drag): a total-
  * Lagrangian discretisation of the stored-energy functional with nodal displacements on a graded
@@ -38,6 +38,16 @@
  * rolled back and halved; below dt_min the run stops with NS_ECONV and a message of the form
  *   "mech: step N at t = T s (dt = DT s < dt_min): REASON, residual R N (tolerance TOL N)".
  * The committed state is never NaN: on any failure it is the last accepted state.
+ *
+ * Dynamics (off by default; ns_mech_set_dynamics, sim/mech_dyn.c): inertia M a with a lumped
+ * (row-sum, default) or consistent Q1 mass, generalized-alpha time integration (Chung & Hulbert
+ * 1993; rho_inf = 1 is the trapezoidal rule) inside the same Newton: the effective tangent
+ * K + (1 - am)/((1 - af) beta dt^2) M is added before Dirichlet elimination and stays symmetric
+ * (CG). Velocity and acceleration are committed and rolled back with u. Substeps: the Newton
+ * rule above capped by dt_max, and optionally a local error estimate (Zienkiewicz & Xie 1991,
+ * ns_mech_dyn_opts.err_tol). With dynamics off every result is bit-identical to the
+ * quasi-static core. Energy bookkeeping (ns_mech_energy) in both modes: kinetic, stored (free)
+ * energy, QLV dissipation, work of each constraint region, loads and the extra contribution.
  *
  * Hooks for later studies:
  *   - ns_mech_degradation(): per-Gauss-point factor g in [0, 1] multiplying the isochoric stress
@@ -196,6 +206,8 @@ void ns_mech_set_extra(struct ns_mech *m, const struct ns_mech_extra *extra); /*
 void ns_mech_set_cancel(struct ns_mech *m, const volatile sig_atomic_t *flag);
 void ns_mech_set_log(struct ns_mech *m, ns_mech_log_fn fn, void *ctx);
 void ns_mech_set_opts(struct ns_mech *m, const struct ns_mech_opts *opts);
+/* The options in force (e.g. to keep a caller's own substeps above dt_min). */
+struct ns_mech_opts ns_mech_get_opts(const struct ns_mech *m);
 
 /* Advance to t_new > ns_mech_time(m) (see the header comment). NS_ECONV, NS_EINTERRUPTED,
  * NS_EINPUT (t_new not after the current time), NS_ENOMEM, or errors of the extra callback. */
@@ -216,7 +228,9 @@ const struct ns_grid *ns_mech_grid(const struct ns_mech *m);
  * of R over the region's nodes (component c), for all components whether constrained or not
  * (unconstrained ones are ~0 at equilibrium). Axisymmetric: f[1] is the total axial force; f[0]
  * is the radial force integrated around the circumference (not a net force: it cancels by
- * symmetry). Zero before the first step after the constraints changed. NS_EINPUT for a bad id. */
+ * symmetry). With dynamics R includes the inertia M a of the constrained nodes (the force the
+ * constraint must exert to move them). NS_EINPUT for a bad id, and between a change of the
+ * constraints and the next step (the stored residual would belong to the old constraints). */
 enum ns_status ns_mech_reaction(const struct ns_mech *m, int id, double f[3], struct ns_err *err);
 
 /* Committed per-cell fields, borrowed (valid until the next ns_mech_step):
@@ -240,6 +254,83 @@ size_t ns_mech_ngauss(const struct ns_mech *m); /* cells * 2^ndim */
 void ns_mech_gauss_energy(const struct ns_mech *m, double *psi);
 
 const struct ns_mech_stats *ns_mech_get_stats(const struct ns_mech *m);
+
+/* ---- dynamics (inertia) -------------------------------------------------------------------- */
+
+/* Mass matrix of the dynamics: M_ab = int rho N_a N_b dV (axisymmetric dV = 2 pi r dr dz), one
+ * copy per displacement component. Consistent: the full 3^ndim-point stencil (exact with the
+ * 2^ndim Gauss rule). Lumped: its row sums on the diagonal (positive, the mass of a node sits
+ * at the node). Q1 dispersion of a plane wave with wavenumber k on cells h (1D chain):
+ * lumped omega_h = omega (1 - (kh)^2/24 + ...), consistent omega_h = omega (1 + (kh)^2/24 + ...). */
+enum ns_mech_mass { NS_MASS_LUMPED = 0, NS_MASS_CONSISTENT };
+
+struct ns_mech_dyn_opts {
+  double rho_inf;        /* spectral radius of the generalized-alpha map as omega dt -> infinity,
+                            in [0, 1]; 1 = trapezoidal rule (no numerical dissipation) */
+  enum ns_mech_mass mass;
+  double err_tol;        /* > 0: adaptive substeps from the local error estimate (Zienkiewicz &
+                            Xie 1991) eta = |(beta - 1/6) dt^2 (a_new - a_old)|_2 / |u_new - u_old|_2,
+                            kept <= err_tol; 0: substeps from the Newton rule and dt_max only */
+};
+
+/* Defaults: rho_inf 0.8, lumped mass, err_tol 0. */
+struct ns_mech_dyn_opts ns_mech_dyn_defaults(void);
+
+/* Switch inertia on (enable != 0, opts NULL = defaults) or off (quasi-static, the behaviour of
+ * a state that never had dynamics on, bit for bit). Requires density > 0 for every material
+ * (NS_EINPUT otherwise). Velocity and acceleration are 0 at creation, unchanged by switching and
+ * not updated while switched off. The free dofs' acceleration at the committed state is
+ * recomputed from the equation of motion M a = -(f_int + f_extra - f_ext) before the next step
+ * after switching on, after ns_mech_set_displacement and after the constraint set changed
+ * (constrained dofs keep theirs). */
+enum ns_status ns_mech_set_dynamics(struct ns_mech *m, int enable, const struct ns_mech_dyn_opts *opts,
+                                    struct ns_err *err);
+int ns_mech_dynamics_on(const struct ns_mech *m);
+
+/* Committed nodal velocity / acceleration (ndof, interleaved; zeros without dynamics), borrowed. */
+const double *ns_mech_velocity(const struct ns_mech *m);
+const double *ns_mech_acceleration(const struct ns_mech *m);
+/* Initial conditions: overwrite the committed velocity (all dofs, constrained ones included: a
+ * prescribed-displacement region that moves at velocity V from now on must start with V). */
+void ns_mech_set_velocity(struct ns_mech *m, const double *v);
+/* Set the committed velocity of the dofs that region id constrains to v[c] (components in its
+ * comp_mask), acceleration 0: the initial condition of a region whose scale makes it move at
+ * constant velocity, u = u_now + v (t - t_now). Prescribed dofs follow the same Newmark
+ * relations as free ones (their u from the region, v and a from the scheme), which reproduce a
+ * motion at most quadratic in time exactly when it starts with its own v and a. NS_EINPUT for
+ * a bad id. */
+enum ns_status ns_mech_set_region_velocity(struct ns_mech *m, int id, const double v[3], struct ns_err *err);
+
+/* Energy bookkeeping (both quasi-static and dynamic). Work terms are cumulative over accepted
+ * substeps since creation or ns_mech_energy_reset, trapezoidal in time:
+ *   dW_region = sum over the region's constrained dofs of (Rc_old + Rc_new)/2 (u_new - u_old),
+ * Rc the constraint force on the body (ns_mech_reaction; with dynamics it includes M a), likewise
+ * dW_load with the external forces (pressure regions, body force) on all dofs and
+ * dW_extra = -(f_extra_old + f_extra_new)/2 . (u_new - u_old) (f_extra of the extra contribution,
+ * taken as 0 before the first substep after ns_mech_set_extra). Axisymmetric values are for the
+ * full 360 degree body. Balance: work_total = (stored + kinetic)_now - (stored + kinetic)_reset
+ * + viscous (+ numerical dissipation of generalized-alpha when rho_inf < 1), exact for linear
+ * elasticity with rho_inf = 1 and O(dt^2) otherwise. */
+struct ns_mech_energy {
+  double kinetic;  /* (1/2) v . M v [J] (0 without dynamics) */
+  double stored;   /* Helmholtz free energy [J]: sum over Gauss points of w g (g_inf W_iso(F) +
+                      sum_i |H_i|^2 / (4 mu g_i)) plus V U(Jbar) per cell (H_i the Prony stresses,
+                      |.| the Frobenius norm; the branch energy is exact at small strain) */
+  double strain;   /* integral of ns_mech_cell_energy (instantaneous elastic energy) [J] */
+  double viscous;  /* cumulative QLV dissipation [J], exact integral of the branch dissipation
+                      rate |H_i|^2 / (2 mu g_i tau_i) for the within-substep history of the
+                      recursive update (docs/verification.md, Dynamics) */
+  double work_region[NS_MECH_MAX_REGIONS]; /* cumulative work on the body by each displacement
+                                              region's constraints [J] */
+  double work_dirichlet; /* ... by dofs of the Dirichlet callback [J] */
+  double work_load;      /* ... by pressure regions and the body force [J] */
+  double work_extra;     /* ... by the extra contribution [J] */
+  double work_total;     /* sum of the four work terms [J] */
+};
+/* Fill e at the committed state (stored and strain are computed here: one pass over the cells). */
+void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e);
+/* Zero the cumulative work and dissipation terms. */
+void ns_mech_energy_reset(struct ns_mech *m);
 
 /* Low level (tests, contact development): residual R(u) at time t with the trial history of a
  * substep of length dt > 0 from the committed history (dt <= 0: elastic, no history), and when
