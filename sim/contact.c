@@ -69,6 +69,8 @@ struct ns_contact {
   void *tip_ctx;
   int has_friction;         /* some node has mu > 0 (the tangent is then nonsymmetric) */
   double dissipation;       /* frictional work dissipated over committed substeps [J] */
+  double work;              /* work of the body on the tissue over committed substeps [J] */
+  double fz_c, z_c;         /* force_z and tip height at the last commit [N, m] */
   int frozen;               /* augmentation: the tip is held at z_frozen */
   double z_frozen;
   struct ns_contact_result res;
@@ -471,11 +473,14 @@ void ns_contact_set_tip(struct ns_contact *c, double z_tip) {
   c->z_tip = z_tip;
   c->tip_fn = NULL;
   c->tip_ctx = NULL;
+  c->z_c = z_tip;
 }
 
+/* The work counts from the tip's position at t = 0. */
 void ns_contact_set_tip_fn(struct ns_contact *c, ns_contact_tip_fn fn, void *ctx) {
   c->tip_fn = fn;
   c->tip_ctx = ctx;
+  c->z_c = fn(0.0, ctx);
 }
 
 double ns_contact_tip(const struct ns_contact *c, double t) {
@@ -686,6 +691,10 @@ static void contact_commit(void *ctx, const double *u, double t) {
     }
   }
   ns_contact_update(c, u, t);
+  c->work += -0.5 * (c->fz_c + c->res.force_z) * (c->res.z_tip - c->z_c);
+  c->fz_c = c->res.force_z;
+  c->z_c = c->res.z_tip;
+  c->res.work = c->work;
 }
 
 struct ns_mech_extra ns_contact_extra(struct ns_contact *c) {
@@ -735,6 +744,7 @@ void ns_contact_update(struct ns_contact *c, const double *u, double t) {
   if (nd == 2) res->force[0] = 0.0;
   res->force_z = res->force[nd - 1];
   res->friction_dissipation = c->dissipation;
+  res->work = c->work;
   res->contact_radius_next = 0.0;
   double next = INFINITY;
   for (size_t i = 0; i < c->n; i++) {

@@ -146,6 +146,9 @@ struct ns_contact_result {
   size_t nslip;           /* nodes in contact that slide */
   double friction_dissipation; /* frictional work dissipated since creation, summed over
                                   committed substeps [J] (axisymmetric: the full ring) */
+  double work;            /* work done by the body on the tissue since the tip was set, summed
+                             over committed substeps by the trapezoidal rule,
+                             -(Fz_old + Fz_new)/2 (z_tip_new - z_tip_old) [J] */
   double interface_energy; /* energy stored in the penalty springs, sum A (p^2/(2k) +
                               tau^2/(2k)) [J] (exact for pure penalty without rounding) */
 };
