@@ -1,9 +1,11 @@
-/* contact.c — frictionless penalty / augmented-Lagrangian contact of a rigid body of revolution
- * (flat punch, sphere, cone, needle) with the nodes of the tissue grid.
+/* contact.c — penalty / augmented-Lagrangian contact of a rigid body of revolution (flat punch,
+ * sphere, cone, needle) with the nodes of the tissue grid, frictionless or with regularised
+ * Coulomb friction (return mapping, axisymmetric grids).
  *
  *   ns_body_check, ns_body_radius_at, ns_body_distance      profile geometry
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes               contact node sets with areas
+ *   ns_contact_set_friction                                 per-node Coulomb coefficient
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip
  *   ns_contact_extra                                        residual/tangent hook for mech
  *   ns_contact_step, ns_contact_update, ns_contact_augment  solve, outputs, Uzawa update
@@ -20,6 +22,9 @@
  * closest point is unique: the distance is the smallest distance to the pieces, with the normal
  * from the closest point (and the curvature (I - n n)/|x - c| for arcs and corners). Inside, the
  * depth is the smallest distance to the pieces' supporting lines/circles within their extent.
+ *
+ * Friction (see contact.h): per node a scalar elastic tangential gap with the return mapping of
+ * the Coulomb cone, history committed through the mech commit callback.
  *
  * The contact kernel loops over contact nodes (each node once, so each writes only its own dofs
  * and its own diagonal block of K: the loop is parallel and thread-count independent). Totals
@@ -43,6 +48,10 @@
 #define GEOM_EPS 1e-12
 /* Default pseudo-time of an augmentation re-equilibration [s] (<< any relaxation time). */
 #define DT_AUG_DEFAULT 1e-9
+/* Friction: the stick/slip corner of the Coulomb bound is rounded (C1) over +-FRICTION_ROUND of
+ * the bound (|tau_tr| / (mu p) between 0.95 and 1.05), so that Newton does not cycle between
+ * stick and slip at a node near the bound; fully sticking and fully sliding nodes are exact. */
+#define FRICTION_ROUND 0.05
 /* Default Uzawa updates per ns_contact_step. */
 #define AUG_DEFAULT 3
 
@@ -58,6 +67,10 @@ struct ns_contact {
   double z_tip;
   ns_contact_tip_fn tip_fn;
   void *tip_ctx;
+  int has_friction;         /* some node has mu > 0 (the tangent is then nonsymmetric) */
+  double dissipation;       /* frictional work dissipated over committed substeps [J] */
+  double work;              /* work of the body on the tissue over committed substeps [J] */
+  double fz_c, z_c;         /* force_z and tip height at the last commit [N, m] */
   int frozen;               /* augmentation: the tip is held at z_frozen */
   double z_frozen;
   struct ns_contact_result res;
@@ -274,7 +287,7 @@ double ns_body_distance(const struct ns_body *b, double r, double h, double n[2]
 /* ---- contact set --------------------------------------------------------------------------- */
 
 struct ns_contact_opts ns_contact_opts_defaults(void) {
-  struct ns_contact_opts o = {100.0, 1e-6};
+  struct ns_contact_opts o = {100.0, 1e-6, 0.0};
   return o;
 }
 
@@ -303,6 +316,12 @@ enum ns_status ns_contact_create(const struct ns_grid *grid, const struct ns_mat
     return ns_err_set(err, NS_EINPUT, "contact: penalty factor %g must be positive", o.penalty_factor);
   if (!(o.smoothing >= 0.0) || !isfinite(o.smoothing))
     return ns_err_set(err, NS_EINPUT, "contact: smoothing %g must be >= 0", o.smoothing);
+  if (!(o.friction >= 0.0) || !isfinite(o.friction))
+    return ns_err_set(err, NS_EINPUT, "contact: friction coefficient %g must be >= 0", o.friction);
+  if (o.friction > 0.0 && grid->ndim != 2)
+    return ns_err_set(err, NS_EINPUT,
+                      "contact: friction (coefficient %g) is implemented on axisymmetric grids only, got a %dD grid",
+                      o.friction, grid->ndim);
   if (nmat < 1) return ns_err_set(err, NS_EINPUT, "contact: %d materials", nmat);
   struct ns_contact *c = calloc(1, sizeof *c);
   if (!c) return ns_err_set(err, NS_ENOMEM, "contact: out of memory");
@@ -379,6 +398,9 @@ static enum ns_status add_node(struct ns_contact *c, size_t node, double area, s
   e->area = area;
   node_penalty(c, node, &e->k, &e->w);
   e->gap = INFINITY;
+  e->mu = c->opts.friction;
+  e->zc = NAN; /* no friction history yet: the first step has no tangential slip */
+  if (e->mu > 0.0) c->has_friction = 1;
   c->slot[node] = (ptrdiff_t)c->n;
   c->n++;
   return NS_OK;
@@ -397,6 +419,8 @@ enum ns_status ns_contact_add_face(struct ns_contact *c, int face, struct ns_err
     return ns_err_set(err, NS_EINPUT, "contact: face %d does not exist on a %dD grid", face, ndim);
   const int dn = face / 2;
   const int kface = face % 2 ? g->n[dn] - 1 : 0;
+  /* Axisymmetric faces r = const: the ring's radius. */
+  const double r_face = g->geom == NS_GEOM_AXISYMMETRIC && dn == 0 ? g->x[0][kface] : 0.0;
   int tdir[2] = {0, 0}, nt = 0;
   for (int d = 0; d < ndim; d++)
     if (d != dn) tdir[nt++] = d;
@@ -413,7 +437,7 @@ enum ns_status ns_contact_add_face(struct ns_contact *c, int face, struct ns_err
         for (int q1 = 0; q1 < (nt > 1 ? 2 : 1); q1++) {
           const double s0 = 0.5 + (q0 ? gp : -gp), s1 = nt > 1 ? 0.5 + (q1 ? gp : -gp) : 0.0;
           double w = 0.5 * h0 * (nt > 1 ? 0.5 * h1 : 1.0);
-          if (g->geom == NS_GEOM_AXISYMMETRIC) w *= TWO_PI * (x0[i] + s0 * h0);
+          if (g->geom == NS_GEOM_AXISYMMETRIC) w *= TWO_PI * (dn == 0 ? r_face : x0[i] + s0 * h0);
           for (int a = 0; a < 2; a++)
             for (int b = 0; b < (nt > 1 ? 2 : 1); b++) {
               const double N = (a ? s0 : 1.0 - s0) * (nt > 1 ? (b ? s1 : 1.0 - s1) : 1.0);
@@ -434,15 +458,29 @@ enum ns_status ns_contact_add_face(struct ns_contact *c, int face, struct ns_err
   return s;
 }
 
+enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err) {
+  if (i >= c->n) return ns_err_set(err, NS_EINPUT, "contact: node entry %zu out of range (%zu)", i, c->n);
+  if (!(mu >= 0.0) || !isfinite(mu))
+    return ns_err_set(err, NS_EINPUT, "contact: friction coefficient %g must be >= 0", mu);
+  if (mu > 0.0 && c->ndim != 2)
+    return ns_err_set(err, NS_EINPUT, "contact: friction is implemented on axisymmetric grids only");
+  c->nodes[i].mu = mu;
+  if (mu > 0.0) c->has_friction = 1;
+  return NS_OK;
+}
+
 void ns_contact_set_tip(struct ns_contact *c, double z_tip) {
   c->z_tip = z_tip;
   c->tip_fn = NULL;
   c->tip_ctx = NULL;
+  c->z_c = z_tip;
 }
 
+/* The work counts from the tip's position at t = 0. */
 void ns_contact_set_tip_fn(struct ns_contact *c, ns_contact_tip_fn fn, void *ctx) {
   c->tip_fn = fn;
   c->tip_ctx = ctx;
+  c->z_c = fn(0.0, ctx);
 }
 
 double ns_contact_tip(const struct ns_contact *c, double t) {
@@ -467,16 +505,23 @@ static double ramp(double s, double w, double *dphi) {
   return 0.25 * (s + w) * (s + w) / w;
 }
 
-/* Gap, Cartesian normal (ndim) and Cartesian Hessian (H[3*a + b], a, b < ndim) of node e at
- * displacement u; also the axis distance. */
-static double node_gap(const struct ns_contact *c, const struct profile *p, const struct ns_contact_node *e,
-                       const double *u, double z_tip, double n[3], double H[9], double *rout) {
+/* Current position x = X + u of a contact node. */
+static void node_pos(const struct ns_contact *c, const struct ns_contact_node *e, const double *u, double x[3]) {
   const struct ns_grid *g = c->g;
   const int nd = c->ndim;
   int ijk[3];
   node_ijk(g, e->node, ijk);
-  double x[3] = {0, 0, 0};
+  x[0] = x[1] = x[2] = 0.0;
   for (int d = 0; d < nd; d++) x[d] = g->x[d][ijk[d]] + u[e->node * (size_t)nd + (size_t)d];
+}
+
+/* Gap, Cartesian normal (ndim) and Cartesian Hessian (H[3*a + b], a, b < ndim) of node e at
+ * displacement u; also the axis distance. */
+static double node_gap(const struct ns_contact *c, const struct profile *p, const struct ns_contact_node *e,
+                       const double *u, double z_tip, double n[3], double H[9], double *rout) {
+  const int nd = c->ndim;
+  double x[3];
+  node_pos(c, e, u, x);
   double n2[2], h2[3];
   if (nd == 2) {
     const double d = profile_distance(p, x[0], x[1] - z_tip, n2, h2);
@@ -507,6 +552,64 @@ static double node_gap(const struct ns_contact *c, const struct profile *p, cons
   return d;
 }
 
+/* Friction of an axisymmetric node in contact (pressure pr > 0, ramp slope dphi) at position x:
+ * the tangential traction tau along t = (-n_z, n_r) from the return mapping (trial from the
+ * committed history), whether it slides, the trial elastic gap, and (when dtau != NULL) d tau/dx
+ * and dt/dx (dt[2*a + b] = dt_a/dx_b). Pure function of its arguments. */
+static double friction_tau(const struct ns_contact_node *e, const double x[2], double z_tip, double pr, double dphi,
+                           const double nv[3], const double H[9], int predict_ok, int *slip, double *g_trial,
+                           double dtau[2], double dt[4]) {
+  const double t[2] = {-nv[1], nv[0]};
+  const int fresh = isnan(e->zc);
+  const double d[2] = {fresh ? 0.0 : x[0] - e->xc[0], fresh ? 0.0 : x[1] - e->xc[1] - (z_tip - e->zc)};
+  const double ge = fresh ? 0.0 : e->ge;
+  const double gtr = ge + t[0] * d[0] + t[1] * d[1];
+  const double tau_tr = e->k * gtr, f = e->mu * pr;
+  *g_trial = gtr;
+  /* dt/dx = J H with J the rotation t = J n: dt_r/dx_b = -H_zb, dt_z/dx_b = H_rb. */
+  const double dtl[4] = {-H[3], -H[4], H[0], H[1]};
+  if (dt) memcpy(dt, dtl, sizeof dtl);
+  /* Stick predictor: at the start of a substep (the node still at its committed position) the
+   * trial slip is the body's motion alone, and returning it to the Coulomb bound would give a
+   * slip tangent that cannot carry the node along with the body; the first Newton iterate is
+   * therefore taken as sticking (residual and tangent) when the node stuck in the last committed
+   * substep (a sliding node keeps sliding), and the return mapping applies from the next
+   * iterate on. Converged states are unaffected (a converged node has moved, or it sticks
+   * with the same traction, or the body did not move and tau_tr is the committed traction). */
+  const int predictor =
+      predict_ok && !fresh && (predict_ok == 2 || !e->slip_c) && x[0] == e->xc[0] && x[1] == e->xc[1];
+  if (predictor || !(f > 0.0)) {
+    *slip = e->slip_c;
+    if (dtau)
+      for (int b = 0; b < 2; b++) dtau[b] = fresh ? 0.0 : e->k * (t[b] + dtl[0 + b] * d[0] + dtl[2 + b] * d[1]);
+    return tau_tr;
+  }
+  /* tau = f phi(s), s = tau_tr / f, phi the rounded saturation (stick for |s| <= 1 - w, slip
+   * for |s| >= 1 + w, C1 between); d tau/dx = phi' d tau_tr/dx + (phi - s phi') df/dx. */
+  const double sv = tau_tr / f, as = fabs(sv), sg = sv >= 0.0 ? 1.0 : -1.0, w = FRICTION_ROUND;
+  double phi, dphis;
+  if (as <= 1.0 - w) {
+    phi = sv;
+    dphis = 1.0;
+  } else if (as >= 1.0 + w) {
+    phi = sg;
+    dphis = 0.0;
+  } else {
+    phi = sg * (1.0 - (1.0 + w - as) * (1.0 + w - as) / (4.0 * w));
+    dphis = (1.0 + w - as) / (2.0 * w);
+  }
+  *slip = as >= 1.0;
+  if (dtau) {
+    const double cf = phi - sv * dphis;
+    for (int b = 0; b < 2; b++) {
+      const double dtr = fresh ? 0.0 : e->k * (t[b] + dtl[0 + b] * d[0] + dtl[2 + b] * d[1]);
+      const double df = -e->mu * e->k * dphi * nv[b];
+      dtau[b] = dphis * dtr + cf * df;
+    }
+  }
+  return f * phi;
+}
+
 static enum ns_status contact_eval(void *ctx, const struct ns_grid *g, const double *u, double t, double dt,
                                    double *residual, struct ns_smat *K, struct ns_err *err) {
   struct ns_contact *c = ctx;
@@ -533,23 +636,73 @@ static enum ns_status contact_eval(void *ctx, const struct ns_grid *g, const dou
     if (!(pr > 0.0)) continue;
     const size_t dof = e->node * (size_t)nd;
     for (int a = 0; a < nd; a++) residual[dof + (size_t)a] -= e->area * pr * nv[a];
+    double tau = 0.0, dtau[2] = {0.0, 0.0}, dtdx[4] = {0.0, 0.0, 0.0, 0.0};
+    if (e->mu > 0.0) { /* axisymmetric only (checked when mu is set) */
+      double x[3], gtr;
+      int slip;
+      node_pos(c, e, u, x);
+      tau = friction_tau(e, x, z_tip, pr, dphi, nv, H, 1, &slip, &gtr, Ka ? dtau : NULL, Ka ? dtdx : NULL);
+      residual[dof] += e->area * tau * -nv[1];
+      residual[dof + 1] += e->area * tau * nv[0];
+    }
     if (!Ka) continue;
     double *blk = Ka + e->node * bs + (size_t)sc * (size_t)(nd * nd);
     for (int a = 0; a < nd; a++)
       for (int b = 0; b < nd; b++)
         blk[a * nd + b] += e->area * (e->k * dphi * nv[a] * nv[b] - pr * H[3 * a + b]);
+    if (e->mu > 0.0) {
+      const double tv[2] = {-nv[1], nv[0]};
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) blk[a * 2 + b] += e->area * (tv[a] * dtau[b] + tau * dtdx[2 * a + b]);
+    }
   }
   return NS_OK;
 }
 
-static void contact_commit(void *ctx, const double *u, double t) { ns_contact_update(ctx, u, t); }
+/* Accepted substep: apply the friction return mapping at u (serially, in node order, so the
+ * dissipation sum is deterministic), then refresh the outputs. */
+static void contact_commit(void *ctx, const double *u, double t) {
+  struct ns_contact *c = ctx;
+  if (c->has_friction) {
+    const struct profile p = profile_of(&c->body);
+    const double z_tip = ns_contact_tip(c, t);
+    for (size_t i = 0; i < c->n; i++) {
+      struct ns_contact_node *e = &c->nodes[i];
+      if (!(e->mu > 0.0)) continue;
+      double nv[3], H[9], r, x[3], dphi, gtr;
+      const double gap = node_gap(c, &p, e, u, z_tip, nv, H, &r);
+      const double pr = e->k * ramp(e->lambda / e->k - gap, e->w, &dphi);
+      node_pos(c, e, u, x);
+      double ge_new = 0.0;
+      if (pr > 0.0) {
+        int slip;
+        const double tau = friction_tau(e, x, z_tip, pr, dphi, nv, H, 0, &slip, &gtr, NULL, NULL);
+        ge_new = tau / e->k;
+        e->slip_c = slip;
+        const double ge_old = isnan(e->zc) ? 0.0 : e->ge;
+        /* Slip = total tangential motion minus the change of the elastic part. */
+        c->dissipation += e->area * tau * ((gtr - ge_old) - (ge_new - ge_old));
+      }
+      if (!(pr > 0.0)) e->slip_c = 0;
+      e->ge = ge_new;
+      e->xc[0] = x[0];
+      e->xc[1] = x[1];
+      e->zc = z_tip;
+    }
+  }
+  ns_contact_update(c, u, t);
+  c->work += -0.5 * (c->fz_c + c->res.force_z) * (c->res.z_tip - c->z_c);
+  c->fz_c = c->res.force_z;
+  c->z_c = c->res.z_tip;
+  c->res.work = c->work;
+}
 
 struct ns_mech_extra ns_contact_extra(struct ns_contact *c) {
   struct ns_mech_extra x;
   x.eval = contact_eval;
   x.commit = contact_commit;
   x.ctx = c;
-  x.symmetric = 1;
+  x.symmetric = !c->has_friction;
   return x;
 }
 
@@ -565,16 +718,33 @@ void ns_contact_update(struct ns_contact *c, const double *u, double t) {
     double nv[3], H[9], r;
     e->gap = node_gap(c, &p, e, u, z_tip, nv, H, &r);
     e->r = r;
-    e->pressure = e->k * ramp(e->lambda / e->k - e->gap, e->w, NULL);
+    double dphi;
+    e->pressure = e->k * ramp(e->lambda / e->k - e->gap, e->w, &dphi);
+    e->tau = 0.0;
+    e->slip = 0;
     res->max_penetration = fmax(res->max_penetration, -e->gap);
     if (!(e->pressure > 0.0)) continue;
     res->nactive++;
     /* Force on the body: minus the force A p n on the tissue. */
     for (int a = 0; a < nd; a++) res->force[a] -= e->area * e->pressure * nv[a];
+    res->interface_energy += e->area * e->pressure * e->pressure / (2.0 * e->k);
+    if (e->mu > 0.0) {
+      double x[3], gtr;
+      node_pos(c, e, u, x);
+      e->tau = friction_tau(e, x, z_tip, e->pressure, dphi, nv, H, 2, &e->slip, &gtr, NULL, NULL);
+      /* Force on the body from friction: + A tau t (the tissue gets - A tau t). */
+      res->force[0] += e->area * e->tau * -nv[1];
+      res->force[1] += e->area * e->tau * nv[0];
+      res->force_friction_z += e->area * e->tau * nv[0];
+      res->interface_energy += e->area * e->tau * e->tau / (2.0 * e->k);
+      if (e->slip) res->nslip++;
+    }
     res->contact_radius = fmax(res->contact_radius, r);
   }
   if (nd == 2) res->force[0] = 0.0;
   res->force_z = res->force[nd - 1];
+  res->friction_dissipation = c->dissipation;
+  res->work = c->work;
   res->contact_radius_next = 0.0;
   double next = INFINITY;
   for (size_t i = 0; i < c->n; i++) {

@@ -1,4 +1,5 @@
-/* needlesim/contact.h — frictionless contact of a rigid body of revolution with the tissue.
+/* needlesim/contact.h — contact of a rigid body of revolution with the tissue, frictionless or
+ * with Coulomb friction (axisymmetric grids).
  *
  * The body: a rigid body of revolution about a vertical axis (axisymmetric grids: the axis r = 0;
  * 3D grids: the line (x0, y0)), described by its meridian profile, the body's radius as a
@@ -35,6 +36,25 @@
  * Units follow the mechanics: axisymmetric areas are full rings (A_i = integral of N_i 2 pi r dr
  * over the top face), so forces are newtons on the full 2 pi body, like ns_mech's residual; 3D
  * areas are those of the modelled part (a quarter model gives a quarter of the force).
+ *
+ * Friction (axisymmetric grids, coefficient mu > 0 per node): regularised Coulomb law with a
+ * return mapping, the tangential analogue of elastoplasticity (Wriggers, Computational Contact
+ * Mechanics, 2nd ed. 2006, sec. 5.2; Simo & Laursen 1992). In the meridian plane the body's unit
+ * tangent at the closest point is t = (-n_z, n_r) (pointing up along the profile). Each node
+ * carries a committed elastic tangential gap ge_i [m] and its committed position x_c and tip
+ * height z_c; over a step the relative tangential slip of the node against the body is
+ *   delta_i = t . ((x - x_c) - (z_tip - z_c) e_z),
+ * the trial traction tau_tr = k_i (ge_i + delta_i), and with the Coulomb bound f = mu_i p_i
+ *   stick |tau_tr| <= f: tau = tau_tr;     slip: tau = f sign(tau_tr)
+ * (k_i the normal penalty, so sticking nodes creep by tau/k ~ the normal penetration). The force
+ * on the tissue is -A_i tau_i t; residual R_i += A_i tau_i t, tangent
+ *   K_ii += A_i (t (d tau/dx)^T + tau dt/dx),  d tau/dx = k (t + (dt/dx)^T d) (stick),
+ *                                              d tau/dx = -mu sign(tau) k phi' n (slip),
+ * nonsymmetric (ns_contact_extra then reports symmetric = 0, so mech uses GMRES). The commit
+ * callback (an accepted substep) applies the return mapping, stores ge_i = tau_i / k_i, x_c and
+ * z_c, and adds the frictional dissipation A_i tau_i (delta_i - (ge_new - ge_old)) (backward
+ * Euler; >= 0 by construction) to a running total. Nodes out of contact reset ge_i = 0. There is
+ * no separate static coefficient (the issue and the literature give one dynamic value).
  *
  * Public functions:
  *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
@@ -84,9 +104,11 @@ struct ns_contact_opts {
   double penalty_factor; /* k_i = factor * E_i / h_i (dimensionless, > 0) */
   double smoothing;      /* the ramp max(0, .) is rounded (C1 quadratic) for pressures below
                             smoothing * E_i (dimensionless strain, >= 0; 0: sharp) */
+  double friction;       /* Coulomb coefficient mu of every node added (>= 0; > 0 only on
+                            axisymmetric grids); per node: ns_contact_set_friction */
 };
 /* Defaults: penalty_factor 100 (Uzawa then gains about two decades of penetration per update),
- * smoothing 1e-6 (without it Newton can cycle when a node sits at p = 0 exactly: the active set
+ * friction 0, smoothing 1e-6 (without it Newton can cycle when a node sits at p = 0 exactly: the active set
  * flips between iterations; a pressure of 1e-6 E on one edge node is far below any tolerance). */
 struct ns_contact_opts ns_contact_opts_defaults(void);
 
@@ -100,6 +122,13 @@ struct ns_contact_node {
   double gap;      /* signed distance to the body [m] (negative: penetration) */
   double pressure; /* contact pressure p_i [Pa] */
   double r;        /* current distance of the node from the body's axis [m] */
+  double mu;       /* Coulomb friction coefficient (0: frictionless) */
+  double ge;       /* committed elastic tangential gap [m] (friction history) */
+  double xc[3];    /* committed current position of the node [m] (friction history) */
+  double zc;       /* tip height at the committed state [m] (friction history) */
+  double tau;      /* tangential traction on the body along t [Pa] (last update) */
+  int slip;        /* 1 when the node slides (|tau| = mu p), 0 sticks or is free (last update) */
+  int slip_c;      /* 1 when the node slid in the last committed substep (friction history) */
 };
 
 /* Summary of the contact state at the displacement of the last ns_contact_update. */
@@ -113,6 +142,15 @@ struct ns_contact_result {
   double max_penetration; /* max over nodes of -gap (>= 0) [m] */
   size_t nactive;         /* nodes with p > 0 */
   double z_tip;           /* the body's tip height used [m] */
+  double force_friction_z; /* the part of force_z carried by friction [N] */
+  size_t nslip;           /* nodes in contact that slide */
+  double friction_dissipation; /* frictional work dissipated since creation, summed over
+                                  committed substeps [J] (axisymmetric: the full ring) */
+  double work;            /* work done by the body on the tissue since the tip was set, summed
+                             over committed substeps by the trapezoidal rule,
+                             -(Fz_old + Fz_new)/2 (z_tip_new - z_tip_old) [J] */
+  double interface_energy; /* energy stored in the penalty springs, sum A (p^2/(2k) +
+                              tau^2/(2k)) [J] (exact for pure penalty without rounding) */
 };
 
 struct ns_contact; /* opaque */
@@ -128,13 +166,18 @@ enum ns_status ns_contact_create(const struct ns_grid *grid, const struct ns_mat
 void ns_contact_free(struct ns_contact *c);
 
 /* Add every node of a face (enum ns_mech_face) with its lumped reference area integral N_i dA
- * (axisymmetric: 2 pi r dA). Nodes already present keep their entry (areas are not summed).
- * Only the top face (ns_mech_face_top) is meaningful for a body coming from above now. */
+ * (axisymmetric: 2 pi r dA; on the faces r = const, 2 pi r dz). Nodes already present keep their
+ * entry (areas are not summed). The top face is the skin surface; an inner face r = r_min > 0
+ * serves as the wall of a pre-formed hole (friction tests). */
 enum ns_status ns_contact_add_face(struct ns_contact *c, int face, struct ns_err *err);
 
 /* Add arbitrary nodes with given reference areas [m^2] (channel walls later). */
 enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t *nodes, const double *areas,
                                     struct ns_err *err);
+
+/* Friction coefficient of contact node i (in the order of ns_contact_nodes); mu >= 0 (> 0 only
+ * on axisymmetric grids). NS_EINPUT otherwise. */
+enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err);
 
 /* Tip position: a value (used at every time until changed) or a function of time. */
 typedef double (*ns_contact_tip_fn)(double t, void *ctx);
@@ -142,7 +185,9 @@ void ns_contact_set_tip(struct ns_contact *c, double z_tip);
 void ns_contact_set_tip_fn(struct ns_contact *c, ns_contact_tip_fn fn, void *ctx);
 double ns_contact_tip(const struct ns_contact *c, double t);
 
-/* The extra contribution for ns_mech_set_extra (symmetric; commit updates the outputs). The
+/* The extra contribution for ns_mech_set_extra (symmetric when no node has friction; commit
+ * applies the friction return mapping and updates the outputs). Call it after the friction
+ * coefficients are set: `symmetric` is fixed when it is returned. The
  * contact object must outlive its use by the mechanics. */
 struct ns_mech_extra ns_contact_extra(struct ns_contact *c);
 
@@ -166,7 +211,8 @@ struct ns_contact_aug_info {
 enum ns_status ns_contact_step(struct ns_mech *m, struct ns_contact *c, double t_new, const struct ns_contact_aug *aug,
                                struct ns_contact_aug_info *info, struct ns_err *err);
 
-/* Recompute gaps, pressures and the result at displacement u and time t (done on every commit). */
+/* Recompute gaps, pressures, tangential tractions (trial from the committed friction history,
+ * which is not changed) and the result at displacement u and time t (done on every commit). */
 void ns_contact_update(struct ns_contact *c, const double *u, double t);
 /* Uzawa update lambda_i <- p_i from the last update. */
 void ns_contact_augment(struct ns_contact *c);

@@ -1,0 +1,100 @@
+/* needlesim/penetration.h — the penetration study's mechanics: a rigid needle driven into the
+ * layered axisymmetric skin.
+ *
+ * Model (docs/penetration.md): the skin model's layers (skin.h) on a graded axisymmetric grid
+ * (layer interfaces on grid lines where possible; bottom fixed, far side sliding, top free); the
+ * needle a rigid body of revolution (contact.h, NS_BODY_NEEDLE: rounded tip of radius rho
+ * tangent to a cone of half-angle theta, cylindrical shaft of radius Rs) pressed on the surface
+ * with Coulomb friction (coefficient of the layer of each contact node, or a given value);
+ * displacement control: the tip starts touching the undeformed surface and moves down at
+ * `speed` for `travel`; QLV viscoelasticity of every layer (rate effects), optional inertia
+ * (implicit generalized-alpha, mech.h).
+ *
+ * Implemented now: the tenting phase (the skin deflects under the tip; no puncture yet: the
+ * phase-field puncture needs the damage module, see docs/penetration.md "Status"). Each run
+ * records per output step: time, tip position, force on the needle and its friction part, tip
+ * depth below the undeformed surface, surface deflection at the needle (the axis node), and the
+ * energy ledger (needle work, stored, kinetic, viscous, friction dissipation, interface energy).
+ *
+ * Functions:
+ *   ns_pen_spec_defaults  a forearm-like single needle with a coarse grid
+ *   ns_pen_check          input validation (clear NS_EINPUT messages)
+ *   ns_pen_run            solve; fills struct ns_pen_result (free with ns_pen_result_free)
+ *   ns_pen_write          datasets with units under a group of an HDF5 writer, plus snapshots
+ */
+#ifndef NEEDLESIM_PENETRATION_H
+#define NEEDLESIM_PENETRATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "needlesim/config.h"
+#include "needlesim/io.h"
+#include "needlesim/skin.h"
+#include "needlesim/status.h"
+
+struct ns_pen_spec {
+  const struct ns_skin *skin;  /* resolved skin (borrowed) */
+  struct ns_cfg_needle needle; /* length, shaft diameter, tip radius, tip half-angle [m, rad] */
+  double speed;                /* insertion speed [m/s] (> 0) */
+  double travel;               /* tip travel past first contact [m] (0 < travel <= needle length) */
+  int steps;                   /* output steps (>= 1) */
+  double width, depth;         /* domain radius and depth [m] */
+  int cells_r, cells_z;        /* cells (m 2^k for multigrid) */
+  double axis_cell, surface_cell; /* first cell at the axis / at the surface [m] */
+  double friction;             /* Coulomb coefficient; NAN: each node's layer value */
+  int elastic;                 /* 1: drop the Prony terms (elastic tissue, tests) */
+  int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 1) */
+  int aug_updates;             /* Uzawa updates per output step (0: pure penalty) */
+  int snapshots;               /* 1: keep the field at maximum insertion for ns_pen_write */
+};
+
+/* Defaults: needle 1 mm long, shaft 250 um diameter, tip radius 10 um, half-angle 15 degrees;
+ * speed 1 mm/s, travel 50 um in 10 steps; domain 1.5 mm x 3 mm, 32 x 48 cells, 2 um at the axis
+ * and the surface; friction from the layers; QLV on; quasi-static; no Uzawa updates (pure penalty: the remaining penetration is 0.05 % of the
+ * depth at 50 um, and each update costs a full re-equilibration); snapshots. */
+struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin);
+
+/* NS_EINPUT with a one-line message naming the offending quantity: needle longer than the domain
+ * depth, tip radius above the shaft radius (or the rounded tip wider than the shaft), half-angle
+ * outside (0, 90) degrees, zero/negative speed, travel beyond the needle length, fewer than 2
+ * cells across the stratum corneum, non-positive sizes. */
+enum ns_status ns_pen_check(const struct ns_pen_spec *s, struct ns_err *err);
+
+struct ns_pen_result {
+  size_t n;                 /* output points (steps + 1, the first at t = 0) */
+  double *time;             /* [s] */
+  double *tip_z;            /* tip position z (0 = undeformed surface, < 0 below) [m] */
+  double *force;            /* axial force of the tissue on the needle (> 0 resists insertion) [N] */
+  double *force_friction;   /* its friction part [N] */
+  double *tip_depth;        /* tip depth below the undeformed surface, -tip_z [m] */
+  double *deflection;       /* surface deflection at the needle (axis node, downward > 0) [m] */
+  double *work;             /* cumulative work of the needle on the tissue [J] */
+  double *stored;           /* stored (free) energy [J] */
+  double *kinetic;          /* kinetic energy [J] */
+  double *viscous;          /* cumulative QLV dissipation [J] */
+  double *friction;         /* cumulative friction dissipation [J] */
+  double *interface;        /* penalty (interface) energy [J] */
+  double peak_force;        /* max force [N] */
+  double energy_error;      /* max over points of |work - (stored + kinetic - stored_0 + viscous +
+                               friction + interface)| / max work (0 when no work) */
+  /* Fields at maximum insertion (snapshots = 1): grid and per-node/cell arrays. */
+  int nr, nz;               /* cells */
+  double *r, *z;            /* node coordinates [nr+1], [nz+1] [m] */
+  double *u;                /* nodal displacement [(nz+1)(nr+1)][3] (u_r, u_z, 0) [m] */
+  double *stress;           /* Cauchy stress per cell [nz nr][6] [Pa] */
+  int64_t *layer;           /* layer id per cell [nz nr] */
+  long newton_iters, linear_iters, substeps;
+  double wall_s;            /* solve wall time [s] */
+};
+
+enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res, struct ns_err *err);
+void ns_pen_result_free(struct ns_pen_result *res);
+
+/* Write the series (and, when present, the snapshot at maximum insertion with an XDMF entry)
+ * under `group` ("/runs/0000"): group/series/{time, tip_z, force, ...}, group/grid/{r, z,
+ * layer}, group/snapshots/max_insertion/{u, stress}; every dataset with units. */
+enum ns_status ns_pen_write(const struct ns_pen_result *res, struct ns_writer *w, const char *group,
+                            struct ns_err *err);
+
+#endif /* NEEDLESIM_PENETRATION_H */
