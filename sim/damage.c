@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "needlesim/tensor3.h"
 #include "needlesim/damage.h"
 #include "needlesim/vec.h"
 
@@ -293,24 +294,6 @@ static void point_dmap(const struct ns_damage *D, const struct dcell *c, int q, 
   }
 }
 
-static double det3(const double F[9]) {
-  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) +
-         F[2] * (F[3] * F[7] - F[4] * F[6]);
-}
-
-/* Cofactor matrix cof F = J F^{-T}. */
-static void cof3(const double F[9], double C[9]) {
-  C[0] = F[4] * F[8] - F[5] * F[7];
-  C[1] = F[5] * F[6] - F[3] * F[8];
-  C[2] = F[3] * F[7] - F[4] * F[6];
-  C[3] = F[2] * F[7] - F[1] * F[8];
-  C[4] = F[0] * F[8] - F[2] * F[6];
-  C[5] = F[1] * F[6] - F[0] * F[7];
-  C[6] = F[1] * F[5] - F[2] * F[4];
-  C[7] = F[2] * F[3] - F[0] * F[5];
-  C[8] = F[0] * F[4] - F[1] * F[3];
-}
-
 /* Local displacement vector of a cell. */
 static void cell_u(const struct ns_damage *D, const struct dcell *c, const double *u, double *ue) {
   const int nd = D->ndim;
@@ -336,7 +319,7 @@ static int cell_jbar(const struct ns_damage *D, const struct dcell *c, const dou
   for (int q = 0; q < D->ngp; q++) {
     point_dmap(D, c, q, &M);
     point_F(D, &M, ue, F);
-    const double J = det3(F);
+    const double J = ns_det3(F);
     if (!(J > 0.0)) return 0;
     s += c->w[q] * J;
   }
@@ -421,9 +404,9 @@ static int cell_extra(struct loop_args *la, int i, int j, int k) {
   for (int q = 0; q < ngp; q++) {
     point_dmap(D, &c, q, &M[q]);
     point_F(D, &M[q], ue, F[q]);
-    Jq[q] = det3(F[q]);
+    Jq[q] = ns_det3(F[q]);
     if (!(Jq[q] > 0.0)) return 1;
-    cof3(F[q], C[q]);
+    ns_cof3(F[q], C[q]);
     jb += c.w[q] * Jq[q];
   }
   jb /= c.vol;

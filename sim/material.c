@@ -35,6 +35,7 @@
  * beta = g_inf + sum_i g_i gamma_i and R = sum_i (exp(-dt/tau_i) H_i^n - g_i gamma_i S_e^n) fixed
  * by the history, so P = beta P_e + F R and A_iJkL = beta A_e,iJkL + d_ik R_JL (exact, symmetric).
  */
+#include "needlesim/tensor3.h"
 #include "needlesim/material.h"
 
 #include <math.h>
@@ -51,10 +52,6 @@ enum { NS_JACOBI_MAX_SWEEPS = 60 };
 #define NS_JACOBI_NEGLIGIBLE 100.0
 
 /* ---- small dense helpers -------------------------------------------------------------------- */
-
-static double det3(const double F[9]) {
-  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
-}
 
 /* Inverse transpose F^-T of a 3x3 matrix with determinant J != 0 (cofactor matrix / J). */
 static void inv_transpose3(const double F[9], double J, double FiT[9]) {
@@ -317,7 +314,7 @@ static int ogden_iso(double mu, double alpha, const double F[9], double J, doubl
 
 /* Isochoric elastic response with the 2nd PK stress S as an extra (optional) output. */
 static int iso_eval(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W, double S[9]) {
-  double J = det3(F);
+  double J = ns_det3(F);
   if (!(J > 0.0) || !isfinite(J)) return 1;
   if (m->model == NS_HYPER_OGDEN) {
     if (ogden_iso(m->mu, m->alpha, F, J, P, A, W, S)) return 1;

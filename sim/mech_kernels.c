@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "needlesim/tensor3.h"
 #include "mech_impl.h"
 #include "needlesim/vec.h"
 
@@ -147,24 +148,6 @@ static void point_F(const struct ns_mech *m, const struct dmap *D, const double 
     for (int t = 0; t < 3; t++) F[D->idx[p][t]] += D->val[p][t] * ue[p];
 }
 
-static double det3(const double F[9]) {
-  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) +
-         F[2] * (F[3] * F[7] - F[4] * F[6]);
-}
-
-/* Cofactor matrix cof F = J F^{-T}. */
-static void cof3(const double F[9], double C[9]) {
-  C[0] = F[4] * F[8] - F[5] * F[7];
-  C[1] = F[5] * F[6] - F[3] * F[8];
-  C[2] = F[3] * F[7] - F[4] * F[6];
-  C[3] = F[2] * F[7] - F[1] * F[8];
-  C[4] = F[0] * F[8] - F[2] * F[6];
-  C[5] = F[1] * F[6] - F[0] * F[7];
-  C[6] = F[1] * F[5] - F[2] * F[4];
-  C[7] = F[2] * F[3] - F[0] * F[5];
-  C[8] = F[0] * F[4] - F[1] * F[3];
-}
-
 /* Add one quadrature point's contribution: fe += w P:D, Ke (upper triangle) += w D:A:D. */
 static void add_point(int nloc, const struct dmap *D, double w, const double P[9], const double *A, double *fe,
                       double *Ke) {
@@ -211,9 +194,9 @@ static int cell_eval(struct ns_mech *m, const struct cell *c, size_t cell, const
   for (int q = 0; q < ngp; q++) {
     point_dmap(m, c, q, &D[q]);
     point_F(m, &D[q], ue, F[q]);
-    Jq[q] = det3(F[q]);
+    Jq[q] = ns_det3(F[q]);
     if (!(Jq[q] > 0.0)) return 1;
-    cof3(F[q], C[q]);
+    ns_cof3(F[q], C[q]);
     vol += c->w[q];
     jbar += c->w[q] * Jq[q];
   }
@@ -444,7 +427,7 @@ static void cell_outputs(struct ns_mech *m, int i, int j, int k, const double *u
   for (int q = 0; q < ngp; q++) {
     point_dmap(m, &c, q, &D);
     point_F(m, &D, ue, F);
-    const double Jg = det3(F), wq = c.w[q] / vol;
+    const double Jg = ns_det3(F), wq = c.w[q] / vol;
     double Wq = 0.0;
     if (ns_material_iso(mat, F, P, NULL, &Wq)) Wq = NAN;
     if (dt > 0.0 && ss > 0 && ss <= sizeof scratch / sizeof scratch[0]) {
@@ -615,7 +598,7 @@ static void cell_free_energy(const struct ns_mech *m, int i, int j, int k, doubl
     e_free += c.w[q] * gq * (g_inf * W + branch);
     e_inst += c.w[q] * gq * W;
     vol += c.w[q];
-    jbar += c.w[q] * det3(F);
+    jbar += c.w[q] * ns_det3(F);
   }
   double U = 0.0;
   ns_material_vol(mat, jbar / vol, &U, NULL, NULL);

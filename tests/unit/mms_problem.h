@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "needlesim/tensor3.h"
 #include "needlesim/grid.h"
 #include "needlesim/material.h"
 #include "needlesim/mech.h"
@@ -116,15 +117,7 @@ static inline int mms_layer_of(double z) {
 static inline int mms_stress(const struct ns_material *m, const double F[9], double P[9], double *A) {
   if (ns_material_iso(m, F, P, A, NULL)) return 1;
   double C[9];
-  C[0] = F[4] * F[8] - F[5] * F[7];
-  C[1] = F[5] * F[6] - F[3] * F[8];
-  C[2] = F[3] * F[7] - F[4] * F[6];
-  C[3] = F[2] * F[7] - F[1] * F[8];
-  C[4] = F[0] * F[8] - F[2] * F[6];
-  C[5] = F[1] * F[6] - F[0] * F[7];
-  C[6] = F[1] * F[5] - F[2] * F[4];
-  C[7] = F[2] * F[3] - F[0] * F[5];
-  C[8] = F[0] * F[4] - F[1] * F[3];
+  ns_cof3(F, C);
   const double J = F[0] * C[0] + F[1] * C[1] + F[2] * C[2];
   double U, dU, d2U;
   ns_material_vol(m, J, &U, &dU, &d2U);
