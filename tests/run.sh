@@ -23,8 +23,10 @@ for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
   esac
   rc=$?
   p=$(grep -c '^\[       OK \]' "$log")
-  f=$(grep -c '^\[  FAILED  \]' "$log")
-  k=$(grep -c '^\[  SKIPPED \]' "$log")
+  # cmocka repeats each failed/skipped test in its closing summary ("N test(s), listed below:"
+  # and the names again): count distinct per-test lines only.
+  f=$(grep '^\[  FAILED  \]' "$log" | grep -v 'test(s)' | sort -u | wc -l)
+  k=$(grep '^\[  SKIPPED \]' "$log" | grep -v 'test(s)' | sort -u | wc -l)
   skip=$((skip + k))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "[  FAILED  ] $name exited with status $rc" >> "$log"; fi
   pass=$((pass + p)); fail=$((fail + f))
