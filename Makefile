@@ -11,7 +11,8 @@
 #   make print VAR=CFLAGS   show a make variable
 #
 # Modules are discovered: every sim/*.c except sim/main.c goes into the library; every
-# tests/unit/test_*.c is one cmocka test program; every tests/cli/*.sh is one shell test.
+# tests/unit/test_*.c is one cmocka test program; every tests/cli/*.sh is one shell test;
+# tests/verify/*.c are the make verify programs, tests/bench/*.c the make bench programs.
 # Objects go to $(BUILD)/ (out of tree); header dependencies are tracked with -MMD -MP.
 
 .SUFFIXES:
@@ -39,7 +40,7 @@ endif
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo -dirty)
-VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+VERSION    := 0.1.0
 
 OPT        ?= -O3 -march=x86-64-v2 -g
 NS_CFLAGS  := -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) $(WERROR) -Iinclude -Isim -Itests/unit $(PKG_CFLAGS)
@@ -53,8 +54,8 @@ TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_COMMON_SRC := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
-BENCH_SRC := $(wildcard bench/*.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 VERIFY_SRC := $(wildcard tests/verify/*.c)
 VERIFY_BIN := $(VERIFY_SRC:tests/verify/%.c=$(BUILD)/verify/%)
 PROG      := $(BUILD)/needlesim
@@ -65,7 +66,7 @@ else
 Q := @
 endif
 
-.PHONY: all run test verify bench deps clean ci asan ubsan print check-deps format format-check
+.PHONY: all run test verify bench deps clean ci asan ubsan print check-deps format format-check FORCE
 all: $(PROG)
 
 # Build information baked into provenance; the stamp changes only when the values change.
@@ -96,7 +97,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedles
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedlesim.a
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(TEST_COMMON_OBJ) $(BUILD)/libneedlesim.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -133,7 +134,7 @@ verify: check-deps
 bench: check-deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@mkdir -p out
-	@sh bench/run.sh $(BUILD)
+	@sh tests/bench/run.sh $(BUILD)
 
 ci:
 	@$(MAKE) --no-print-directory test WERROR_ON=1

@@ -14,7 +14,7 @@
 #include "needlesim/status.h"
 
 struct ns_provenance {
-  char version[32];        /* program version (VERSION file) */
+  char version[32];        /* program version (VERSION in the Makefile) */
   char git_commit[64];     /* short hash, "-dirty" when built from a modified tree */
   char compiler[128];      /* __VERSION__ */
   char cflags[2048];       /* compile flags of the build */

@@ -8,6 +8,11 @@ expect_exit 0 "help exits 0" "$NS" --help
 grep -q "needlesim run SCENARIO" "$TMP/out" && ok "help shows usage" || fail "help shows usage" "no usage text"
 expect_exit 0 "version exits 0" "$NS" --version
 grep -q "GSL" "$TMP/out" && ok "version names libraries" || fail "version names libraries" "$(cat "$TMP/out")"
+# Provenance must name the commit the binary was built from (a stale build stamp once hid this).
+if head=$(git rev-parse --short=12 HEAD 2>/dev/null); then
+  grep -q "commit $head" "$TMP/out" && ok "version names the current commit" \
+    || fail "version names the current commit" "HEAD is $head; got: $(head -1 "$TMP/out")"
+fi
 expect_exit 2 "no arguments exits 2" "$NS"
 expect_exit 2 "unknown command exits 2" "$NS" frobnicate
 expect_exit 2 "unknown option exits 2" "$NS" run scenarios/default.ini --bogus

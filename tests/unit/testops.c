@@ -1,5 +1,5 @@
 /* testops.c — test-only Q1 operator assembly (elasticity, diffusion, convection) and the layered,
- * graded skin-block test problem used by tests/unit/test_mg.c and bench/bench_solver.c.
+ * graded skin-block test problem used by tests/unit/test_mg.c and tests/bench/bench_solver.c.
  * See testops.h for the list of functions. Serial and simple on purpose: it is the independent
  * reference the solver is tested against, not a kernel.
  */

@@ -5,7 +5,7 @@
  * the converged force by Richardson extrapolation of levels 2-4, picks the coarsest level whose
  * force is within 0.5 % of it, and times that solve (best of 3) with 1 and 2 OpenMP threads,
  * reporting the Newton and Krylov iteration counts. Writes out/bench-punch.json (merged into
- * out/bench.json by bench/run.sh) and prints a summary.
+ * out/bench.json by tests/bench/run.sh) and prints a summary.
  */
 #include <math.h>
 #include <omp.h>

@@ -2,9 +2,9 @@
 # Runs every benchmark program build/bench/* (each prints its table and writes
 # out/bench-<name>.json), then merges all out/bench-*.json fragments into out/bench.json
 # (one top-level object; each fragment contributes its own top-level keys) and prints the
-# merged key list. Usage: sh bench/run.sh [BUILD]
+# merged key list. Usage: sh tests/bench/run.sh [BUILD]
 BUILD=${1:-build}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 mkdir -p out
 status=0

@@ -4,7 +4,7 @@
  * 5 % of the depth) on a two-layer neo-Hookean block (stiff top fifth, mu 50 / 5 kPa, nu 0.45),
  * bottom fixed, symmetry planes sliding, graded towards the punch axis and the surface; one load
  * step of two substeps. Three sizes per geometry (axisymmetric and 3D).
- * Output: a table, and out/bench-mech.json ({"mech": [one object per size]}) for bench/run.sh:
+ * Output: a table, and out/bench-mech.json ({"mech": [one object per size]}) for tests/bench/run.sh:
  * dofs, Newton and Krylov iterations, seconds in assembly / multigrid set-up / linear solves,
  * seconds per Newton iteration and per Newton iteration and unknown.
  */
