@@ -21,15 +21,13 @@
 #include <string.h>
 
 #include "needlesim/tensor3.h"
+#include "q1cell.h"
 #include "needlesim/damage.h"
 #include "needlesim/vec.h"
 
-/* 2 pi: the axisymmetric weight 2 pi r integrates over the full circumference. */
-#define TWO_PI 6.283185307179586476925286766559
-/* Nodes and Gauss points per cell at most (3D: 8). */
-#define NEN_MAX 8
-/* Local displacement dofs per cell at most (8 nodes x 3 components). */
-#define NLOC_MAX 24
+/* Per-cell sizes from q1cell.h. */
+#define NEN_MAX NS_Q1_NEN_MAX
+#define NLOC_MAX NS_Q1_NLOC_MAX
 
 struct ns_damage {
   const struct ns_grid *g; /* borrowed */
@@ -198,111 +196,21 @@ enum ns_status ns_damage_create(const struct ns_grid *grid, const struct ns_dama
 
 /* ---- cell geometry -------------------------------------------------------------------------- */
 
-/* One cell: nodes, shape functions, gradients, Gauss-point coordinates and weights (the rule
- * and the node/point numbering of the mechanics kernels: node a = a0 + 2 a1 (+ 4 a2), point
- * q with xi_d = +-1/sqrt 3 by bit d of q). */
-struct dcell {
-  size_t node[NEN_MAX];
-  double N[NEN_MAX][NEN_MAX];
-  double G[NEN_MAX][NEN_MAX][3];
-  double X[NEN_MAX][3];
-  double w[NEN_MAX];
-  double vol;
-};
-
-static void dcell_setup(const struct ns_damage *D, int i, int j, int k, struct dcell *c) {
-  const struct ns_grid *g = D->g;
-  const int ndim = D->ndim, nen = D->nen;
-  const int ijk[3] = {i, j, k};
-  double lo[3] = {0, 0, 0}, h[3] = {1, 1, 1};
-  for (int d = 0; d < ndim; d++) {
-    lo[d] = g->x[d][ijk[d]];
-    h[d] = g->x[d][ijk[d] + 1] - lo[d];
-  }
-  for (int a = 0; a < nen; a++) c->node[a] = ns_grid_index(g, i + (a & 1), j + ((a >> 1) & 1), k + ((a >> 2) & 1));
-  const double gpos = 1.0 / sqrt(3.0); /* Gauss point position on [-1, 1] */
-  double vol = 1.0;
-  for (int d = 0; d < ndim; d++) vol *= h[d];
-  c->vol = 0.0;
-  for (int q = 0; q < nen; q++) {
-    double xi[3] = {0, 0, 0};
-    for (int d = 0; d < ndim; d++) xi[d] = ((q >> d) & 1) ? gpos : -gpos;
-    for (int d = 0; d < 3; d++) c->X[q][d] = d < ndim ? lo[d] + 0.5 * h[d] * (1.0 + xi[d]) : 0.0;
-    for (int a = 0; a < nen; a++) {
-      double f[3], s[3];
-      for (int d = 0; d < ndim; d++) {
-        s[d] = ((a >> d) & 1) ? 1.0 : -1.0;
-        f[d] = 0.5 * (1.0 + s[d] * xi[d]);
-      }
-      double N = 1.0;
-      for (int d = 0; d < ndim; d++) N *= f[d];
-      c->N[q][a] = N;
-      for (int d = 0; d < 3; d++) {
-        double gd = 0.0;
-        if (d < ndim) {
-          gd = s[d] / h[d];
-          for (int e = 0; e < ndim; e++)
-            if (e != d) gd *= f[e];
-        }
-        c->G[q][a][d] = gd;
-      }
-    }
-    double w = vol / (double)nen;
-    if (g->geom == NS_GEOM_AXISYMMETRIC) w *= TWO_PI * c->X[q][0];
-    c->w[q] = w;
-    c->vol += w;
-  }
-}
-
+/* Cell geometry and Gauss-point kinematics come from q1cell.h, shared with the mechanics
+ * kernels (same rule and node/point numbering). Linear index of cell (i, j, k): */
 static inline size_t cell_index(const struct ns_damage *D, int i, int j, int k) {
   return (size_t)i + (size_t)D->ncell[0] * ((size_t)j + (size_t)D->ncell[1] * (size_t)k);
 }
 
-/* Kinematics of one Gauss point: dF/du_p as (index, value) triples per local dof
- * p = a*ndim + comp (F row-major; axisymmetric in (r, z, theta) order, F_thth = 1 + u_r / r). */
-struct dmap {
-  int idx[NLOC_MAX][3];
-  double val[NLOC_MAX][3];
-};
-
-static void point_dmap(const struct ns_damage *D, const struct dcell *c, int q, struct dmap *M) {
-  const int nen = D->nen;
-  if (D->ndim == 3) {
-    for (int a = 0; a < nen; a++)
-      for (int comp = 0; comp < 3; comp++)
-        for (int J = 0; J < 3; J++) {
-          M->idx[a * 3 + comp][J] = 3 * comp + J;
-          M->val[a * 3 + comp][J] = c->G[q][a][J];
-        }
-    return;
-  }
-  const double rinv = 1.0 / c->X[q][0];
-  for (int a = 0; a < nen; a++) {
-    const int p = 2 * a;
-    M->idx[p][0] = 0;
-    M->val[p][0] = c->G[q][a][0];
-    M->idx[p][1] = 1;
-    M->val[p][1] = c->G[q][a][1];
-    M->idx[p][2] = 8;
-    M->val[p][2] = c->N[q][a] * rinv;
-    M->idx[p + 1][0] = 3;
-    M->val[p + 1][0] = c->G[q][a][0];
-    M->idx[p + 1][1] = 4;
-    M->val[p + 1][1] = c->G[q][a][1];
-    M->idx[p + 1][2] = 8;
-    M->val[p + 1][2] = 0.0;
-  }
-}
-
 /* Local displacement vector of a cell. */
-static void cell_u(const struct ns_damage *D, const struct dcell *c, const double *u, double *ue) {
+static void cell_u(const struct ns_damage *D, const struct ns_q1cell *c, const double *u, double *ue) {
   const int nd = D->ndim;
   for (int a = 0; a < D->nen; a++)
     for (int comp = 0; comp < nd; comp++) ue[a * nd + comp] = u[c->node[a] * (size_t)nd + (size_t)comp];
 }
 
 /* F at point q from the map and the local displacement. */
-static void point_F(const struct ns_damage *D, const struct dmap *M, const double *ue, double F[9]) {
+static void point_F(const struct ns_damage *D, const struct ns_q1dmap *M, const double *ue, double F[9]) {
   const int nloc = D->nen * D->ndim;
   for (int e = 0; e < 9; e++) F[e] = 0.0;
   F[0] = F[4] = F[8] = 1.0;
@@ -312,12 +220,12 @@ static void point_F(const struct ns_damage *D, const struct dmap *M, const doubl
 
 /* Cell mean Jacobian Jbar = sum_q w_q det F_q / V (the mechanics' mean dilatation). Returns 0
  * when some det F <= 0. */
-static int cell_jbar(const struct ns_damage *D, const struct dcell *c, const double *u, double *jbar) {
+static int cell_jbar(const struct ns_damage *D, const struct ns_q1cell *c, const double *u, double *jbar) {
   double ue[NLOC_MAX], F[9], s = 0.0;
-  struct dmap M;
+  struct ns_q1dmap M;
   cell_u(D, c, u, ue);
   for (int q = 0; q < D->ngp; q++) {
-    point_dmap(D, c, q, &M);
+    ns_q1cell_dmap(D->ndim, c, q, &M);
     point_F(D, &M, ue, F);
     const double J = ns_det3(F);
     if (!(J > 0.0)) return 0;
@@ -351,8 +259,8 @@ struct loop_args {
  *   b_a  += sum_q w_q (2 (1-k) H_q - m1) N_a,
  * c_l = 2 G_c l / c_w, m1 = G_c / (c_w l) (AT1), m2 = 2 G_c / (c_w l) (AT2). */
 static void cell_assemble(struct ns_damage *D, int i, int j, int k) {
-  struct dcell c;
-  dcell_setup(D, i, j, k, &c);
+  struct ns_q1cell c;
+  ns_q1cell_setup(D->g, i, j, k, &c);
   const size_t cell = cell_index(D, i, j, k);
   const struct ns_damage_layer *L = &D->layer[D->cell_mat[cell]];
   const double cw = ns_damage_cw(D->p.model), kr = D->p.k_res;
@@ -395,14 +303,14 @@ static int cell_extra(struct loop_args *la, int i, int j, int k) {
   const size_t cell = cell_index(D, i, j, k);
   const double fac = 1.0 - D->gcell[cell];
   if (fac == 0.0) return 0;
-  struct dcell c;
-  dcell_setup(D, i, j, k, &c);
+  struct ns_q1cell c;
+  ns_q1cell_setup(D->g, i, j, k, &c);
   const int nd = D->ndim, nloc = D->nen * nd, ngp = D->ngp;
   double ue[NLOC_MAX], F[NEN_MAX][9], C[NEN_MAX][9], Jq[NEN_MAX], jb = 0.0;
-  struct dmap M[NEN_MAX];
+  struct ns_q1dmap M[NEN_MAX];
   cell_u(D, &c, la->u, ue);
   for (int q = 0; q < ngp; q++) {
-    point_dmap(D, &c, q, &M[q]);
+    ns_q1cell_dmap(D->ndim, &c, q, &M[q]);
     point_F(D, &M[q], ue, F[q]);
     Jq[q] = ns_det3(F[q]);
     if (!(Jq[q] > 0.0)) return 1;
@@ -696,8 +604,8 @@ static void compute_jbar(struct ns_damage *D, const double *u) {
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
       for (int i = 0; i < n0; i++) {
-        struct dcell c;
-        dcell_setup(D, i, j, k, &c);
+        struct ns_q1cell c;
+        ns_q1cell_setup(D->g, i, j, k, &c);
         double v = NAN;
         if (!cell_jbar(D, &c, u, &v)) v = NAN;
         jb[cell_index(D, i, j, k)] = v;
@@ -727,8 +635,8 @@ static void compute_degradation(struct ns_damage *D) {
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
       for (int i = 0; i < n0; i++) {
-        struct dcell c;
-        dcell_setup(D, i, j, k, &c);
+        struct ns_q1cell c;
+        ns_q1cell_setup(D->g, i, j, k, &c);
         const size_t cell = cell_index(D, i, j, k);
         double s = 0.0;
         for (int q = 0; q < D->ngp; q++) {
@@ -833,8 +741,8 @@ void ns_damage_energies(struct ns_damage *dmg, const struct ns_mech *m, struct n
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
       for (int i = 0; i < n0; i++) {
-        struct dcell c;
-        dcell_setup(D, i, j, k, &c);
+        struct ns_q1cell c;
+        ns_q1cell_setup(D->g, i, j, k, &c);
         const size_t cell = cell_index(D, i, j, k);
         const struct ns_damage_layer *L = &D->layer[D->cell_mat[cell]];
         const struct ns_material *mat = &D->mats[D->cell_mat[cell]];
@@ -867,8 +775,8 @@ void ns_damage_energies(struct ns_damage *dmg, const struct ns_mech *m, struct n
         D->stored_by_mat[D->cell_mat[cell]] += es[cell];
         D->frac_by_mat[D->cell_mat[cell]] += ef[cell];
         if (D->broken[cell]) {
-          struct dcell c;
-          dcell_setup(D, i, j, k, &c);
+          struct ns_q1cell c;
+          ns_q1cell_setup(D->g, i, j, k, &c);
           e->broken_volume += c.vol;
         }
       }

@@ -36,111 +36,17 @@
 #include <string.h>
 
 #include "needlesim/tensor3.h"
+#include "q1cell.h"
 #include "mech_impl.h"
 #include "needlesim/vec.h"
 
-/* 2 pi: the axisymmetric weight 2 pi r integrates over the full circumference. */
-#define TWO_PI 6.283185307179586476925286766559
 
-/* Local dofs per cell at most (8 nodes x 3 components). */
-#define NLOC_MAX 24
-/* Gauss points per cell at most. */
-#define NPT_MAX 8
-
-/* One cell's geometry and Gauss-point tables. */
-struct cell {
-  size_t node[8];
-  double N[NPT_MAX][8];      /* shape function values */
-  double G[NPT_MAX][8][3];   /* reference-coordinate gradients */
-  double X[NPT_MAX][3];      /* reference coordinates of the points */
-  double w[NPT_MAX];         /* weights */
-};
-
-static void cell_setup(const struct ns_mech *m, int i, int j, int k, struct cell *c) {
-  const struct ns_grid *g = m->g;
-  const int ndim = m->ndim, nen = m->nen, ngp = m->ngp;
-  const int ijk[3] = {i, j, k};
-  double lo[3] = {0, 0, 0}, h[3] = {1, 1, 1};
-  for (int d = 0; d < ndim; d++) {
-    lo[d] = g->x[d][ijk[d]];
-    h[d] = g->x[d][ijk[d] + 1] - lo[d];
-  }
-  for (int a = 0; a < nen; a++) {
-    int a0 = a & 1, a1 = (a >> 1) & 1, a2 = (a >> 2) & 1;
-    c->node[a] = ns_grid_index(g, i + a0, j + a1, k + a2);
-  }
-  const double gpos = 1.0 / sqrt(3.0); /* Gauss point position on [-1, 1] */
-  double vol = 1.0;
-  for (int d = 0; d < ndim; d++) vol *= h[d];
-  for (int q = 0; q < ngp; q++) {
-    double xi[3] = {0, 0, 0};
-    for (int d = 0; d < ndim; d++) xi[d] = ((q >> d) & 1) ? gpos : -gpos;
-    for (int d = 0; d < 3; d++) c->X[q][d] = d < ndim ? lo[d] + 0.5 * h[d] * (1.0 + xi[d]) : 0.0;
-    for (int a = 0; a < nen; a++) {
-      double f[3], s[3];
-      for (int d = 0; d < ndim; d++) {
-        s[d] = ((a >> d) & 1) ? 1.0 : -1.0;
-        f[d] = 0.5 * (1.0 + s[d] * xi[d]);
-      }
-      double N = 1.0;
-      for (int d = 0; d < ndim; d++) N *= f[d];
-      c->N[q][a] = N;
-      for (int d = 0; d < 3; d++) {
-        if (d >= ndim) {
-          c->G[q][a][d] = 0.0;
-          continue;
-        }
-        double gd = s[d] / h[d];
-        for (int e = 0; e < ndim; e++)
-          if (e != d) gd *= f[e];
-        c->G[q][a][d] = gd;
-      }
-    }
-    double w = vol / (double)ngp;
-    if (m->g->geom == NS_GEOM_AXISYMMETRIC) w *= TWO_PI * c->X[q][0];
-    c->w[q] = w;
-  }
-}
-
-/* dF/du_p for every local dof p = a*nc + comp: three (index, value) pairs. */
-struct dmap {
-  int idx[NLOC_MAX][3];
-  double val[NLOC_MAX][3];
-};
-
-static void point_dmap(const struct ns_mech *m, const struct cell *c, int q, struct dmap *D) {
-  const int nen = m->nen, nc = m->nc;
-  if (m->ndim == 3) {
-    for (int a = 0; a < nen; a++)
-      for (int comp = 0; comp < 3; comp++) {
-        int p = a * nc + comp;
-        for (int J = 0; J < 3; J++) {
-          D->idx[p][J] = 3 * comp + J;
-          D->val[p][J] = c->G[q][a][J];
-        }
-      }
-  } else {
-    const double rinv = 1.0 / c->X[q][0];
-    for (int a = 0; a < nen; a++) {
-      int p = a * nc;
-      D->idx[p][0] = 0;
-      D->val[p][0] = c->G[q][a][0];
-      D->idx[p][1] = 1;
-      D->val[p][1] = c->G[q][a][1];
-      D->idx[p][2] = 8;
-      D->val[p][2] = c->N[q][a] * rinv;
-      D->idx[p + 1][0] = 3;
-      D->val[p + 1][0] = c->G[q][a][0];
-      D->idx[p + 1][1] = 4;
-      D->val[p + 1][1] = c->G[q][a][1];
-      D->idx[p + 1][2] = 8;
-      D->val[p + 1][2] = 0.0;
-    }
-  }
-}
+/* Per-cell sizes from q1cell.h. */
+#define NLOC_MAX NS_Q1_NLOC_MAX
+#define NPT_MAX NS_Q1_NEN_MAX
 
 /* F = I + sum_p ue_p D_p at point q. */
-static void point_F(const struct ns_mech *m, const struct dmap *D, const double *ue, double F[9]) {
+static void point_F(const struct ns_mech *m, const struct ns_q1dmap *D, const double *ue, double F[9]) {
   const int nloc = m->nen * m->nc;
   for (int i = 0; i < 9; i++) F[i] = 0.0;
   F[0] = F[4] = F[8] = 1.0;
@@ -149,7 +55,7 @@ static void point_F(const struct ns_mech *m, const struct dmap *D, const double 
 }
 
 /* Add one quadrature point's contribution: fe += w P:D, Ke (upper triangle) += w D:A:D. */
-static void add_point(int nloc, const struct dmap *D, double w, const double P[9], const double *A, double *fe,
+static void add_point(int nloc, const struct ns_q1dmap *D, double w, const double P[9], const double *A, double *fe,
                       double *Ke) {
   for (int p = 0; p < nloc; p++) {
     double s = 0.0;
@@ -176,7 +82,7 @@ static void add_point(int nloc, const struct dmap *D, double w, const double P[9
 /* Residual and tangent of one cell. Returns nonzero when a material evaluation failed.
  * Gauss point q: P_q = g_q P_iso(F_q) + U'(Jbar) cof F_q, A_q = g_q A_iso + U'(Jbar) d2J/dF2,
  * plus the rank-one volumetric term (U''(Jbar) / V) b b^T with b_p = sum_q w_q cof F_q : D_p. */
-static int cell_eval(struct ns_mech *m, const struct cell *c, size_t cell, const double *u, double dt,
+static int cell_eval(struct ns_mech *m, const struct ns_q1cell *c, size_t cell, const double *u, double dt,
                      double *fe, double *Ke) {
   const int nen = m->nen, nc = m->nc, ngp = m->ngp, nloc = nen * nc;
   const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
@@ -190,9 +96,9 @@ static int cell_eval(struct ns_mech *m, const struct cell *c, size_t cell, const
     for (int p = 0; p < nloc * nloc; p++) Ke[p] = 0.0;
   /* Pass 1: kinematics at every Gauss point and the cell-averaged Jacobian. */
   double F[NPT_MAX][9], C[NPT_MAX][9], Jq[NPT_MAX], vol = 0.0, jbar = 0.0;
-  struct dmap D[NPT_MAX];
+  struct ns_q1dmap D[NPT_MAX];
   for (int q = 0; q < ngp; q++) {
-    point_dmap(m, c, q, &D[q]);
+    ns_q1cell_dmap(m->ndim, c, q, &D[q]);
     point_F(m, &D[q], ue, F[q]);
     Jq[q] = ns_det3(F[q]);
     if (!(Jq[q] > 0.0)) return 1;
@@ -253,7 +159,7 @@ static int cell_eval(struct ns_mech *m, const struct cell *c, size_t cell, const
 }
 
 /* Scatter a cell vector / matrix into the global arrays (no two cells of a colour collide). */
-static void cell_scatter(const struct ns_mech *m, const struct cell *c, const double *fe, const double *Ke,
+static void cell_scatter(const struct ns_mech *m, const struct ns_q1cell *c, const double *fe, const double *Ke,
                          double *R, struct ns_smat *K) {
   const int nen = m->nen, nc = m->nc, nloc = nen * nc;
   for (int a = 0; a < nen; a++)
@@ -285,7 +191,7 @@ struct kern_args {
 /* Mass of one cell, Me_ab = sum_q w_q rho N_a N_b (exact: the products are at most quadratic per
  * direction times the axisymmetric weight r, cubic in r, and the 2-point rule is exact to cubic),
  * scattered as consistent blocks into K or as row sums into the diagonal vector R. */
-static void cell_mass(const struct kern_args *ka, const struct cell *c, size_t cell) {
+static void cell_mass(const struct kern_args *ka, const struct ns_q1cell *c, size_t cell) {
   const struct ns_mech *m = ka->m;
   const int nen = m->nen, nc = m->nc, nloc = nen * nc;
   const double rho = m->mats[m->cell_mat[cell]].density;
@@ -324,9 +230,9 @@ static void cell_mass(const struct kern_args *ka, const struct cell *c, size_t c
 /* Work on one cell; returns nonzero on a material failure. */
 static int kern_cell(const struct kern_args *ka, enum kern_kind kind, int i, int j, int k) {
   struct ns_mech *m = ka->m;
-  struct cell c;
+  struct ns_q1cell c;
   double fe[NLOC_MAX], Ke[NLOC_MAX * NLOC_MAX];
-  cell_setup(m, i, j, k, &c);
+  ns_q1cell_setup(m->g, i, j, k, &c);
   const size_t cell = ns_mech_cell_index(m, i, j, k);
   if (kind == KERN_INTERNAL) {
     if (cell_eval(m, &c, cell, ka->u, ka->dt, fe, ka->K ? Ke : NULL)) return 1;
@@ -412,8 +318,8 @@ static void cauchy_add(const double P[9], const double F[9], double J, double sc
  * is written to a local buffer, the committed history is only read). */
 static void cell_outputs(struct ns_mech *m, int i, int j, int k, const double *u, double dt, double *stress,
                          double *energy, double *jac) {
-  struct cell c;
-  cell_setup(m, i, j, k, &c);
+  struct ns_q1cell c;
+  ns_q1cell_setup(m->g, i, j, k, &c);
   const size_t cell = ns_mech_cell_index(m, i, j, k);
   const int nen = m->nen, nc = m->nc, ngp = m->ngp;
   const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
@@ -423,9 +329,9 @@ static void cell_outputs(struct ns_mech *m, int i, int j, int k, const double *u
   for (int a = 0; a < nen; a++)
     for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = u[c.node[a] * (size_t)nc + (size_t)comp];
   for (int q = 0; q < ngp; q++) vol += c.w[q];
-  struct dmap D;
+  struct ns_q1dmap D;
   for (int q = 0; q < ngp; q++) {
-    point_dmap(m, &c, q, &D);
+    ns_q1cell_dmap(m->ndim, &c, q, &D);
     point_F(m, &D, ue, F);
     const double Jg = ns_det3(F), wq = c.w[q] / vol;
     double Wq = 0.0;
@@ -461,17 +367,17 @@ void ns_mech_kern_outputs(struct ns_mech *m, const double *u, double dt) {
 
 /* W_iso at the Gauss points of one cell. */
 static void cell_gauss_energy(const struct ns_mech *m, int i, int j, int k, double *psi) {
-  struct cell c;
-  cell_setup(m, i, j, k, &c);
+  struct ns_q1cell c;
+  ns_q1cell_setup(m->g, i, j, k, &c);
   const size_t cell = ns_mech_cell_index(m, i, j, k);
   const int nen = m->nen, nc = m->nc, ngp = m->ngp;
   const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
   double ue[NLOC_MAX], F[9], P[9];
   for (int a = 0; a < nen; a++)
     for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = m->u[c.node[a] * (size_t)nc + (size_t)comp];
-  struct dmap D;
+  struct ns_q1dmap D;
   for (int q = 0; q < ngp; q++) {
-    point_dmap(m, &c, q, &D);
+    ns_q1cell_dmap(m->ndim, &c, q, &D);
     point_F(m, &D, ue, F);
     double W = NAN;
     if (ns_material_iso(mat, F, P, NULL, &W)) W = NAN;
@@ -557,8 +463,8 @@ void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cellv)
         const size_t ss = m->hist_ss[m->cell_mat[cell]];
         double s = 0.0;
         if (ss > 0 && dt > 0.0) {
-          struct cell c;
-          cell_setup(m, i, j, k, &c);
+          struct ns_q1cell c;
+          ns_q1cell_setup(m->g, i, j, k, &c);
           for (int q = 0; q < m->ngp; q++) {
             const size_t off = m->hist_off[cell] + (size_t)q * ss;
             s += c.w[q] * m->degr[cell * (size_t)m->ngp + (size_t)q] *
@@ -571,8 +477,8 @@ void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cellv)
 
 /* Free energy and instantaneous elastic energy of one cell at the committed state [J]. */
 static void cell_free_energy(const struct ns_mech *m, int i, int j, int k, double *psi, double *inst) {
-  struct cell c;
-  cell_setup(m, i, j, k, &c);
+  struct ns_q1cell c;
+  ns_q1cell_setup(m->g, i, j, k, &c);
   const size_t cell = ns_mech_cell_index(m, i, j, k);
   const int nen = m->nen, nc = m->nc, ngp = m->ngp;
   const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
@@ -582,9 +488,9 @@ static void cell_free_energy(const struct ns_mech *m, int i, int j, int k, doubl
   double ue[NLOC_MAX], F[9], P[9], vol = 0.0, jbar = 0.0, e_free = 0.0, e_inst = 0.0;
   for (int a = 0; a < nen; a++)
     for (int comp = 0; comp < nc; comp++) ue[a * nc + comp] = m->u[c.node[a] * (size_t)nc + (size_t)comp];
-  struct dmap D;
+  struct ns_q1dmap D;
   for (int q = 0; q < ngp; q++) {
-    point_dmap(m, &c, q, &D);
+    ns_q1cell_dmap(m->ndim, &c, q, &D);
     point_F(m, &D, ue, F);
     double W = NAN;
     if (ns_material_iso(mat, F, P, NULL, &W)) W = NAN;
