@@ -59,6 +59,11 @@ struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   s.dynamics = 0;
   s.aug_updates = 0; /* pure penalty: measured remaining penetration 0.05 % of the depth */
   s.snapshots = 1;
+  s.fracture = 0; /* cutting not implemented yet: tenting only */
+  s.cut_radius = NAN;
+  s.toughness_scale = 1.0;
+  s.path_cell = 0.0;
+  s.force_limit = NAN;
   return s;
 }
 
@@ -118,13 +123,16 @@ void ns_pen_result_free(struct ns_pen_result *r) {
   double **arrs[] = {&r->time,    &r->tip_z,  &r->force,   &r->force_friction, &r->tip_depth,
                      &r->deflection, &r->work, &r->stored, &r->kinetic,        &r->viscous,
                      &r->friction, &r->interface, &r->r,   &r->z,              &r->u,
-                     &r->stress};
+                     &r->stress,  &r->cut_depth, &r->fracture_energy, &r->force_fracture};
   for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
     free(*arrs[i]);
     *arrs[i] = NULL;
   }
   free(r->layer);
   r->layer = NULL;
+  free(r->events);
+  r->events = NULL;
+  r->nevents = 0;
 }
 
 /* Move the interior coordinate nearest to target onto it if the move is at most SNAP_FRACTION

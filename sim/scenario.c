@@ -775,6 +775,7 @@ static enum ns_status fill_case(const struct ns_scenario *sc, size_t icase, stru
 static void fill_config(const struct rctx *c, struct ns_config *cfg) {
   const struct ns_scenario *sc = c->sc;
   memset(cfg, 0, sizeof *cfg);
+  for (int l = 0; l < NS_NLAYERS; l++) cfg->skin.layer[l].tensile_strength = NAN; /* until a key sets it */
   int dev = c->e[slot_of("device", "type")].v.i, study = c->e[slot_of("study", "type")].v.i;
   for (size_t s = 0; s < sc->nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);

@@ -271,7 +271,7 @@ void ns_skin_cfg_init(struct ns_cfg_skin *cfg) {
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_layer_override *o = &cfg->layer[l];
     o->thickness = o->youngs_modulus = o->poisson_ratio = o->ogden_alpha = NAN;
-    o->toughness = o->friction_coefficient = o->density = NAN;
+    o->toughness = o->tensile_strength = o->friction_coefficient = o->density = NAN;
     for (int i = 0; i < NS_MAX_PRONY; i++) o->prony_g[i] = o->prony_tau[i] = NAN;
   }
 }

@@ -36,6 +36,7 @@ struct ns_layer_override {
   double prony_g[NS_MAX_PRONY];   /* 1     (prony_g1..3) relative moduli, sum < 1 */
   double prony_tau[NS_MAX_PRONY]; /* s     (prony_tau1_s..3) */
   double toughness;            /* J/m^2    (toughness_J_m2), critical energy release rate G_c */
+  double tensile_strength;     /* Pa       (tensile_strength_MPa), cohesive strength sigma_c */
   double friction_coefficient; /* 1        (friction_coefficient), needle steel on this layer */
   double density;              /* kg/m^3   (density_kg_m3) */
 };
@@ -133,7 +134,7 @@ struct ns_cfg_numerics {
 
 /* ---- study and output ------------------------------------------------------------------- */
 /* What `needlesim run` computes. Only studies that exist are accepted by the parser. */
-enum ns_study_kind { NS_STUDY_PROFILE = 0, NS_STUDY_INDENTATION, NS_STUDY_SUCTION };
+enum ns_study_kind { NS_STUDY_PROFILE = 0, NS_STUDY_INDENTATION, NS_STUDY_SUCTION, NS_STUDY_PENETRATION };
 
 struct ns_cfg_study {
   enum ns_study_kind kind; /* (type) */

@@ -47,6 +47,29 @@ struct ns_pen_spec {
   int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 1) */
   int aug_updates;             /* Uzawa updates per output step (0: pure penalty) */
   int snapshots;               /* 1: keep the field at maximum insertion for ns_pen_write */
+  /* Cutting (cohesive ties along the needle path, cohesive.h; docs/penetration.md). */
+  int fracture;                /* 1: the needle cuts (cohesive wall of radius cut_radius); 0: tenting
+                                  only on a full grid with the axis (the pre-cut model) */
+  double cut_radius;           /* radius r0 of the cut channel [m]; NAN: the tip radius */
+  double toughness_scale;      /* multiplies every layer's G_c (sensitivity runs; 1 = table) */
+  double path_cell;            /* cell height along the insertion path below the epidermis [m];
+                                  0: automatic */
+  /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
+   * displacement control; otherwise the needle advances at `speed` until its force first reaches
+   * force_limit [N per needle] (quasi-static force control) or it has travelled `travel`. The
+   * array's neighbours: the caller sets width to the radius of the periodic cell (area-equivalent
+   * radius pitch / sqrt(pi)), whose side slides. */
+  double force_limit;
+};
+
+/* A layer perforated: the cut front (deepest broken tie) passed the layer's bottom. */
+struct ns_pen_event {
+  int layer;          /* enum ns_layer_id */
+  double time;        /* [s] */
+  double tip_depth;   /* tip depth below the undeformed surface [m] */
+  double force;       /* force on the needle just before the event [N] */
+  double deflection;  /* surface deflection at the needle [m] */
+  double cut_depth;   /* deepest opened material point, undeformed coordinates [m] */
 };
 
 /* Defaults: needle 1 mm long, shaft 250 um diameter, tip radius 10 um, half-angle 15 degrees;
@@ -75,7 +98,22 @@ struct ns_pen_result {
   double *viscous;          /* cumulative QLV dissipation [J] */
   double *friction;         /* cumulative friction dissipation [J] */
   double *interface;        /* penalty (interface) energy [J] */
+  double *cut_depth;        /* deepest broken tie (undeformed depth) [m] */
+  double *fracture_energy;  /* cumulative fracture energy (cohesive dissipation) [J] */
+  double *force_fracture;   /* cutting part of the force: d(fracture energy)/d(tip travel) [N] */
+  size_t nevents;
+  struct ns_pen_event *events; /* perforations in order */
+  /* Summary (the study's /summary columns). */
   double peak_force;        /* max force [N] */
+  double puncture_force;    /* force at stratum-corneum perforation [N]; NAN when not perforated */
+  double tenting;           /* surface deflection at the needle at SC perforation [m]; NAN when none */
+  double max_cut_depth;     /* deepest opened material point (undeformed) at max insertion [m] */
+  double embedded_length;   /* needle length inside the tissue at max insertion: tip depth below the
+                               deformed surface at the needle [m] */
+  double penetration_fraction; /* max_cut_depth / needle length */
+  int deepest_layer;        /* layer containing max_cut_depth (-1: nothing opened) */
+  double dermis_depth;      /* max_cut_depth minus the dermis top, >= 0 [m] */
+  int reached_capillary_loops, reached_superficial_plexus; /* max_cut_depth beyond the vessel depth */
   double energy_error;      /* max over points of |work - (stored + kinetic - stored_0 + viscous +
                                friction + interface)| / max work (0 when no work) */
   /* Fields at maximum insertion (snapshots = 1): grid and per-node/cell arrays. */
