@@ -1,15 +1,22 @@
-/* test_penetration.c — the needle insertion problem (sim/penetration.c), tenting phase.
+/* test_penetration.c — the needle insertion problem (sim/penetration.c): tenting on the full grid
+ * and cutting along the needle path (cohesive wall ties).
  *
  *   pen_bad_input      needle longer than the domain, tip radius above the shaft radius, zero
- *                      speed, travel beyond the needle, too coarse a surface grid: NS_EINPUT with
- *                      the key in the message
- *   pen_tenting        default forearm skin (35 y), QLV, friction 0.36: before puncture the
- *                      surface follows the tip (deflection = tip depth up to the contact
- *                      penetration), the force grows monotonically; the energy ledger is printed
- *                      (it does not close yet: see docs/penetration.md)
- *   pen_blunt_rate     at the same travel a blunter tip (25 um vs 5 um) needs more force, and a
- *                      faster insertion (QLV: less relaxation) needs more force
- *   pen_write          the series and the snapshot are written with units (read back)
+ *                      speed with and without a force limit, cut radius above the shaft radius,
+ *                      travel beyond the needle, too coarse a surface grid: NS_EINPUT with the key
+ *   pen_tenting        full grid (fracture = 0): the surface follows the tip, the force grows
+ *   pen_core           the annular (cut) model before any tie breaks against the full-axis model
+ *                      at the same small depth: the missing core r < r0 lowers the force (printed,
+ *                      bounded)
+ *   pen_cut            CUT_CASE: the stratum corneum is perforated; events in layer order, cut
+ *                      front monotone, summary consistent with the series
+ *   pen_grid           puncture force on two grids (every cell size halved) within 5 %
+ *   pen_energy         elastic tissue: work = stored + ties + fracture + friction + interface
+ *                      (+ jump loss, reported) within 2 %
+ *   pen_blunt          a blunter tip (larger tip and cut radius) needs a larger puncture force
+ *   pen_rate           faster insertion (QLV) gives a larger penetration fraction
+ *   pen_age            80 y vs 20 y skin: the direction documented in docs/penetration.md
+ *   pen_write          series, summary, events and snapshots are written with units (read back)
  */
 #include <math.h>
 #include <setjmp.h>
@@ -27,9 +34,10 @@
 #include "needlesim/penetration.h"
 #include "needlesim/skin.h"
 
-static struct ns_skin skin35(void) {
+static struct ns_skin skin_at(double age) {
   struct ns_cfg_skin cfg;
   ns_skin_cfg_init(&cfg);
+  cfg.age_years = age;
   struct ns_skin sk;
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_skin_build(&cfg, &sk, &err), NS_OK);
@@ -46,7 +54,7 @@ static void expect_input_error(const struct ns_pen_spec *s, const char *key) {
 
 static void pen_bad_input(void **state) {
   (void)state;
-  const struct ns_skin sk = skin35();
+  const struct ns_skin sk = skin_at(35.0);
   struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
   s.needle.length = 5e-3; /* domain 3 mm */
   expect_input_error(&s, "needle.length_mm");
@@ -56,6 +64,11 @@ static void pen_bad_input(void **state) {
   s = ns_pen_spec_defaults(&sk);
   s.speed = 0.0;
   expect_input_error(&s, "loading.speed_mm_s");
+  s.force_limit = 0.1; /* force control still advances at the speed */
+  expect_input_error(&s, "loading.speed_mm_s");
+  s = ns_pen_spec_defaults(&sk);
+  s.cut_radius = 150e-6; /* shaft radius 125 um */
+  expect_input_error(&s, "penetration.cut_radius_um");
   s = ns_pen_spec_defaults(&sk);
   s.travel = 2e-3;
   expect_input_error(&s, "loading.depth_mm");
@@ -69,114 +82,271 @@ static void pen_bad_input(void **state) {
 
 static void pen_tenting(void **state) {
   (void)state;
-  const struct ns_skin sk = skin35();
+  const struct ns_skin sk = skin_at(35.0);
   struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
-  s.travel = 30e-6; /* keeps the test short; 50 um measured the same behaviour */
-  s.steps = 6;
+  s.fracture = 0;
+  s.travel = 20e-6;
+  s.steps = 4;
+  s.snapshots = 0;
   struct ns_pen_result r;
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_pen_run(&s, &r, &err), NS_OK);
-  printf("  k  t[ms]  tip[um]  defl[um]  F[mN]  Ffric[mN]  W[nJ]  stored  viscous  friction  interface\n");
-  for (size_t k = 0; k < r.n; k++)
-    printf("  %2zu %6.2f %7.2f %8.3f %8.4f %8.5f %8.4f %8.4f %8.4f %8.5f %8.5f\n", k, r.time[k] * 1e3,
-           r.tip_depth[k] * 1e6, r.deflection[k] * 1e6, r.force[k] * 1e3, r.force_friction[k] * 1e3, r.work[k] * 1e9,
-           r.stored[k] * 1e9, r.viscous[k] * 1e9, r.friction[k] * 1e9, r.interface[k] * 1e9);
-  printf("  energy error %.4f, %ld Newton, %ld substeps, %.2f s\n", r.energy_error, r.newton_iters, r.substeps,
-         r.wall_s);
   for (size_t k = 1; k < r.n; k++) {
+    printf("  tip %6.2f um  deflection %6.3f um  F %.4e N (friction %.3e)\n", r.tip_depth[k] * 1e6,
+           r.deflection[k] * 1e6, r.force[k], r.force_friction[k]);
     assert_true(r.force[k] > r.force[k - 1]);
     /* Before puncture the surface under the tip moves with the tip: the axis node's deflection
-     * is the tip depth minus the remaining contact penetration (Uzawa: < 1 % of the depth). */
+     * is the tip depth minus the remaining penalty penetration (< 1 % of the depth). */
     assert_true(fabs(r.deflection[k] / r.tip_depth[k] - 1.0) < 1e-2);
   }
-  /* The energy ledger (needle work against stored + viscous + friction + interface energy) does
-   * NOT close yet: measured 16 % (stored + viscous exceed the work), also without augmentation.
-   * Not asserted until the cause is found (see docs/penetration.md "Status"); the terms are
-   * checked for sign only. */
-  assert_true(r.viscous[r.n - 1] > 0.0);
-  assert_true(r.friction[r.n - 1] >= 0.0);
-  assert_true(r.work[r.n - 1] > 0.0);
+  printf("  %ld Newton, %.2f s\n", r.newton_iters, r.wall_s);
   ns_pen_result_free(&r);
 }
 
-static double force_at_end(struct ns_pen_spec *s) {
-  struct ns_pen_result r;
+/* The cutting test case (CUT_CASE). A "micro-scale" skin so that the stratum corneum is cut
+ * within a few hundred um of travel: toughness x 0.01 (11 J/m^2, the micro-penetrator scale of
+ * Meliga 2017, docs/fracture.md section 5) and tensile strength 1 MPa in every layer, i.e.
+ * delta_c = 2 G_c / sigma_c = 23 um and a loaded zone delta_0 / tan(theta) = 8.5 um on the wall
+ * (two surface cells of SC/4).
+ * Frictionless: with Coulomb friction on the cone the Newton iteration stalls (docs/penetration.md
+ * section 5). 1 mm needle, 16 radial cells, surface cell SC/4, path cell 10 um. */
+#define CUT_STRENGTH 1e6
+#define CUT_TOUGHNESS_SCALE 0.01
+#define CUT_TRAVEL 450e-6
+
+static struct ns_skin cut_skin(double age) {
+  struct ns_cfg_skin cfg;
+  ns_skin_cfg_init(&cfg);
+  cfg.age_years = age;
+  for (int l = 0; l < NS_NLAYERS; l++) cfg.layer[l].tensile_strength = CUT_STRENGTH;
+  struct ns_skin sk;
   struct ns_err err = NS_ERR_INIT;
-  s->snapshots = 0;
-  assert_int_equal(ns_pen_run(s, &r, &err), NS_OK);
-  const double F = r.force[r.n - 1];
-  ns_pen_result_free(&r);
-  return F;
+  assert_int_equal(ns_skin_build(&cfg, &sk, &err), NS_OK);
+  return sk;
 }
 
-static void pen_blunt_rate(void **state) {
+static struct ns_pen_spec cut_spec(const struct ns_skin *sk) {
+  struct ns_pen_spec s = ns_pen_spec_defaults(sk);
+  s.fracture = 1;
+  s.toughness_scale = CUT_TOUGHNESS_SCALE;
+  s.friction = 0.0;
+  s.travel = CUT_TRAVEL;
+  s.steps = 4;
+  s.cells_r = 16;
+  s.surface_cell = 0.0; /* SC / 4 */
+  s.path_cell = 10e-6;
+  s.snapshots = 0;
+  return s;
+}
+
+static void run_ok(const struct ns_pen_spec *s, struct ns_pen_result *r, const char *label) {
+  struct ns_err err = NS_ERR_INIT;
+  const enum ns_status st = ns_pen_run(s, r, &err);
+  if (st != NS_OK) printf("  %s: %s\n", label, err.msg);
+  assert_int_equal(st, NS_OK);
+  printf("  %-22s puncture %.4e N at tip %.1f um (tenting %.1f um), max cut %.1f um, fraction %.4f, emb %.1f um, "
+         "peak %.4e N, ledger %.4f (raw %.4f), %ld Newton, %.1f s\n",
+         label, r->puncture_force, r->nevents ? r->events[0].tip_depth * 1e6 : NAN, r->tenting * 1e6,
+         r->max_cut_depth * 1e6, r->penetration_fraction, r->embedded_length * 1e6, r->peak_force, r->energy_error,
+         r->energy_error_raw, r->newton_iters, r->wall_s);
+}
+
+/* Shared results of the base case (35 y): computed once. */
+static struct ns_pen_result base;
+static int base_done;
+
+static const struct ns_pen_result *base_case(void) {
+  if (!base_done) {
+    static struct ns_skin sk;
+    sk = cut_skin(35.0);
+    struct ns_pen_spec s = cut_spec(&sk);
+    s.snapshots = 1;
+    run_ok(&s, &base, "base (35 y)");
+    base_done = 1;
+  }
+  return &base;
+}
+
+static void pen_core(void **state) {
   (void)state;
-  const struct ns_skin sk = skin35();
+  /* Before any tie softens the annular model is the full model with a radially rigid core
+   * r < r0 that slides freely in z, and with no tissue under the tip's cap. At 30 um (elastic,
+   * frictionless) the two forces must agree in order of magnitude; the missing core carries the
+   * cap's share of the load, so the annular force is the lower one. */
+  const struct ns_skin sk = skin_at(35.0);
   struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
-  s.steps = 3;
   s.travel = 30e-6;
-  s.needle.tip_radius = 5e-6;
-  const double Fsharp = force_at_end(&s);
-  s.needle.tip_radius = 25e-6;
-  const double Fblunt = force_at_end(&s);
-  s.needle.tip_radius = 10e-6;
-  s.speed = 1e-4; /* 0.1 mm/s: 0.3 s for 30 um, longer than the slow Prony times at 35 y */
-  const double Fslow = force_at_end(&s);
-  s.speed = 1e-2; /* 10 mm/s: 3 ms, shorter than the fast Prony time (10 ms) */
-  const double Ffast = force_at_end(&s);
-  printf("  F(30 um): tip 5 um %.4e N, 25 um %.4e N; 0.1 mm/s %.4e N, 10 mm/s %.4e N\n", Fsharp, Fblunt, Fslow,
-         Ffast);
-  /* A blunter tip loads a larger contact area at the same depth (Hertz-like: F ~ sqrt(R)). */
-  assert_true(Fblunt > 1.05 * Fsharp);
-  /* QLV: at 10 mm/s the tissue has no time to relax (instantaneous modulus = relaxed / (1 -
-   * sum g) = 3.6 x for the epidermis and dermis), at 0.1 mm/s it relaxes only partly (0.3 s of
-   * loading against tau_slow = 0.25 s): the ratio must lie between 1 and 3.6; 1.2 is a margin far
-   * above the solver tolerance (measured 1.47). */
-  assert_true(Ffast > 1.2 * Fslow);
-  assert_true(Ffast < 3.6 * Fslow);
+  s.steps = 3;
+  s.snapshots = 0;
+  s.elastic = 1;
+  s.friction = 0.0;
+  struct ns_pen_result full, cut;
+  s.fracture = 0;
+  run_ok(&s, &full, "full grid (axis)");
+  s.fracture = 1;
+  run_ok(&s, &cut, "annulus r0 = 10 um");
+  const double ratio = cut.force[cut.n - 1] / full.force[full.n - 1];
+  printf("  force at 30 um: annulus / full = %.3f\n", ratio);
+  assert_true(ratio < 1.0);
+  assert_true(ratio > 0.3);
+  ns_pen_result_free(&full);
+  ns_pen_result_free(&cut);
+}
+
+static void pen_cut(void **state) {
+  (void)state;
+  const struct ns_pen_result *r = base_case();
+  assert_true(r->nevents >= 1);
+  assert_int_equal(r->events[0].layer, 0); /* the stratum corneum first */
+  for (size_t i = 1; i < r->nevents; i++) assert_true(r->events[i].layer > r->events[i - 1].layer);
+  for (size_t k = 1; k < r->n; k++) {
+    assert_true(r->cut_depth[k] >= r->cut_depth[k - 1]);             /* irreversible */
+    assert_true(r->fracture_energy[k] >= r->fracture_energy[k - 1]); /* dissipation grows */
+  }
+  assert_true(isfinite(r->puncture_force) && r->puncture_force > 0.0);
+  assert_true(r->max_cut_depth >= 0.0 && r->max_cut_depth <= r->tip_depth[r->n - 1]);
+  assert_true(fabs(r->penetration_fraction - r->max_cut_depth / 1e-3) < 1e-12);
+  /* The fracture energy of the broken ties is at least G_c 2 pi r0 per unit cut depth. */
+  const double gc = 1136.0 * CUT_TOUGHNESS_SCALE;
+  printf("  fracture energy %.4e J, G_c 2 pi r0 x cut depth %.4e J\n", r->fracture_energy[r->n - 1],
+         gc * 2.0 * M_PI * r->cut_radius * r->max_cut_depth);
+}
+
+static void pen_grid(void **state) {
+  (void)state;
+  const struct ns_pen_result *b = base_case();
+  const struct ns_skin sk = cut_skin(35.0);
+  struct ns_pen_spec s = cut_spec(&sk);
+  /* Every cell size doubled: 8 radial cells (the geometric ratio squared), SC / 2 at the
+   * surface, 20 um along the path. */
+  s.cells_r = 8;
+  s.surface_cell = sk.layer[0].thickness.value / 2.0;
+  s.path_cell = 20e-6;
+  struct ns_pen_result r;
+  run_ok(&s, &r, "coarse grid");
+  assert_true(isfinite(r.puncture_force) && isfinite(b->puncture_force));
+  const double rel = fabs(r.puncture_force / b->puncture_force - 1.0);
+  printf("  puncture force coarse / base - 1 = %+.4f\n", r.puncture_force / b->puncture_force - 1.0);
+  /* The acceptance criterion of issue 4: < 5 % under refinement. */
+  assert_true(rel < 0.05);
+  ns_pen_result_free(&r);
+}
+
+static void pen_energy(void **state) {
+  (void)state;
+  /* Elastic tissue (the QLV free energy of the mechanics does not balance at these strains:
+   * docs/penetration.md section 5), frictionless: work = stored + tie_energy + fracture_energy +
+   * interface (+ jump loss, printed) closes within 2 %: the trapezoidal needle work per output
+   * step against state functions is second order in the step, measured 0.04 % before the cut. */
+  const struct ns_skin sk = cut_skin(35.0);
+  struct ns_pen_spec s = cut_spec(&sk);
+  s.elastic = 1;
+  struct ns_pen_result r;
+  run_ok(&s, &r, "elastic");
+  const size_t k = r.n - 1;
+  printf("  work %.4e J = stored %.4e + ties %.4e + fracture %.4e + interface %.4e + jump loss %.4e; residual "
+         "%.4e\n",
+         r.work[k], r.stored[k], r.tie_energy[k], r.fracture_energy[k], r.interface[k], r.jump_loss[k],
+         r.work[k] - r.stored[k] - r.tie_energy[k] - r.fracture_energy[k] - r.interface[k]);
+  assert_true(r.nevents >= 1); /* the balance is checked across a perforation */
+  assert_true(r.fracture_energy[k] > 0.0);
+  assert_true(r.energy_error < 0.02);
+  ns_pen_result_free(&r);
+}
+
+static void pen_blunt(void **state) {
+  (void)state;
+  const struct ns_pen_result *b = base_case();
+  const struct ns_skin sk = cut_skin(35.0);
+  struct ns_pen_spec s = cut_spec(&sk);
+  s.needle.tip_radius = 20e-6; /* and the cut radius with it */
+  s.travel = 600e-6;
+  struct ns_pen_result r;
+  run_ok(&s, &r, "tip 20 um");
+  /* A blunter tip cuts a wider channel (G_c 2 pi r0 per unit advance) and loads the wall over a
+   * larger ring: a larger force at SC perforation. */
+  assert_true(isfinite(r.puncture_force));
+  assert_true(r.puncture_force > b->puncture_force);
+  ns_pen_result_free(&r);
+}
+
+static void pen_rate(void **state) {
+  (void)state;
+  const struct ns_pen_result *b = base_case();
+  const struct ns_skin sk = cut_skin(35.0);
+  struct ns_pen_spec s = cut_spec(&sk);
+  s.speed = 10e-3; /* 10 mm/s: 45 ms, shorter than the slow Prony time (0.25 s at 35 y) */
+  struct ns_pen_result r;
+  run_ok(&s, &r, "10 mm/s");
+  /* QLV: the faster insertion meets stiffer (less relaxed) tissue, which tents less for the
+   * same wall load, so the cut starts earlier and reaches deeper at the same travel. */
+  assert_true(r.penetration_fraction > b->penetration_fraction);
+  ns_pen_result_free(&r);
+}
+
+static void pen_age(void **state) {
+  (void)state;
+  const struct ns_skin s20 = cut_skin(20.0), s80 = cut_skin(80.0);
+  struct ns_pen_spec s = cut_spec(&s20);
+  struct ns_pen_result r20, r80;
+  run_ok(&s, &r20, "20 y");
+  s = cut_spec(&s80);
+  run_ok(&s, &r80, "80 y");
+  /* docs/penetration.md section 4: at 80 y the dermis is twice as stiff (Agache 1980) and relaxes
+   * more slowly (tau_slow 1 s vs 0.1 s), with strength and toughness unchanged: the skin tents
+   * less before the wall's ties reach their strength, so the cut goes deeper at the same
+   * travel. */
+  assert_true(r80.penetration_fraction > r20.penetration_fraction);
+  ns_pen_result_free(&r20);
+  ns_pen_result_free(&r80);
 }
 
 static void pen_write(void **state) {
   (void)state;
-  const struct ns_skin sk = skin35();
-  struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
-  s.steps = 2;
-  s.travel = 10e-6;
-  struct ns_pen_result r;
-  struct ns_err err = NS_ERR_INIT;
-  assert_int_equal(ns_pen_run(&s, &r, &err), NS_OK);
+  const struct ns_pen_result *r = base_case();
   char path[] = "/tmp/test_penetration_XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   close(fd);
+  struct ns_err err = NS_ERR_INIT;
   struct ns_writer *w = NULL;
   assert_int_equal(ns_writer_open(path, &w, &err), NS_OK);
-  assert_int_equal(ns_pen_write(&r, w, "/runs/0000", &err), NS_OK);
+  assert_int_equal(ns_pen_write(r, w, "/runs/0000", &err), NS_OK);
   assert_int_equal(ns_writer_commit(w, &err), NS_OK);
   double *f = NULL;
   size_t n = 0;
   assert_int_equal(ns_io_read_doubles(path, "/runs/0000/series/force", &f, &n, &err), NS_OK);
-  assert_int_equal(n, r.n);
-  assert_true(f[n - 1] == r.force[r.n - 1]);
-  char *units = NULL;
-  assert_int_equal(ns_io_read_attr_text(path, "/runs/0000/series/force", "units", &units, &err), NS_OK);
-  assert_string_equal(units, "N");
-  free(units);
+  assert_int_equal(n, r->n);
+  assert_true(f[n - 1] == r->force[r->n - 1]);
   free(f);
-  assert_int_equal(ns_io_read_doubles(path, "/runs/0000/series/surface_deflection", &f, &n, &err), NS_OK);
+  char *units = NULL;
+  assert_int_equal(ns_io_read_attr_text(path, "/runs/0000/series/cut_depth", "units", &units, &err), NS_OK);
+  assert_string_equal(units, "m");
+  free(units);
+  assert_int_equal(ns_io_read_doubles(path, "/runs/0000/events/force", &f, &n, &err), NS_OK);
+  assert_int_equal(n, r->nevents);
+  free(f);
+  assert_int_equal(ns_io_read_doubles(path, "/runs/0000/snapshots/max_insertion/tie_damage", &f, &n, &err), NS_OK);
+  assert_int_equal(n, r->ntie);
   free(f);
   unlink(path);
   char xmf[64];
   snprintf(xmf, sizeof xmf, "%s.xmf", path);
   unlink(xmf);
-  ns_pen_result_free(&r);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  if (base_done) ns_pen_result_free(&base);
+  return 0;
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(pen_bad_input), cmocka_unit_test(pen_tenting),
-      cmocka_unit_test(pen_blunt_rate),
+      cmocka_unit_test(pen_bad_input), cmocka_unit_test(pen_tenting), cmocka_unit_test(pen_core),
+      cmocka_unit_test(pen_cut),       cmocka_unit_test(pen_grid),    cmocka_unit_test(pen_energy),
+      cmocka_unit_test(pen_blunt),     cmocka_unit_test(pen_rate),    cmocka_unit_test(pen_age),
       cmocka_unit_test(pen_write),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, NULL, teardown);
 }
