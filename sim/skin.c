@@ -15,8 +15,8 @@
  *      time is taken from its table; all are interpolated linearly in age with GSL. At a
  *      tabulated age the table row is used as is (no arithmetic), so it is reproduced exactly.
  *      Ages outside the tables are refused (NS_EINPUT), never extrapolated.
- *   3. Hydration (stratum corneum only): modulus and toughness factors and the Prony g1 are
- *      interpolated linearly in hydration over 0..1.
+ *   3. Hydration (stratum corneum only): modulus, toughness and tensile-strength factors and the
+ *      Prony g1 are interpolated linearly in hydration over 0..1.
  *   4. Per-layer overrides (not NAN) replace the resolved value; source "scenario override: ...".
  *   5. Validation (NS_EINPUT, message names the key), then mu = E/(2(1+nu)), K = E/(3(1-2nu)) and
  *      the depths top/bottom of each layer (contiguous from 0).
@@ -162,6 +162,7 @@ static enum ns_status validate_layer(const struct ns_skin_layer *L, struct ns_er
   if (!(gsum < 1.0))
     return ns_err_set(err, NS_EINPUT, "layer.%s.prony_g1..%d: expected a sum of relative moduli < 1, got %g", nm, L->nprony, gsum);
   NS_TRY(check_positive(&L->toughness, nm, "toughness_J_m2", 1.0, "J/m^2", err));
+  NS_TRY(check_positive(&L->tensile_strength, nm, "tensile_strength_MPa", 1e6, "MPa", err));
   double mu_f = L->friction_coefficient.value;
   if (!(isfinite(mu_f) && mu_f >= 0.0))
     return ns_err_set(err, NS_EINPUT, "layer.%s.friction_coefficient: expected a finite value >= 0, got %g", nm, mu_f);
@@ -217,6 +218,10 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
   if (is_sc)
     NS_TRY(apply_factor(&L->toughness, ns_skin_data_hydration(NS_SKIN_HYD_TOUGHNESS), cfg->hydration, "skin.hydration", "h",
                         err));
+  NS_TRY(from_value(&L->tensile_strength, &d->tensile_strength, "Pa", err));
+  if (is_sc)
+    NS_TRY(apply_factor(&L->tensile_strength, ns_skin_data_hydration(NS_SKIN_HYD_STRENGTH), cfg->hydration, "skin.hydration",
+                        "h", err));
   NS_TRY(from_value(&L->friction_coefficient, &d->friction_coefficient, "1", err));
   NS_TRY(from_value(&L->density, &d->density, "kg/m^3", err));
 
@@ -247,6 +252,7 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
     }
   }
   NS_TRY(apply_override(&L->toughness, o->toughness, nm, "toughness_J_m2", err));
+  NS_TRY(apply_override(&L->tensile_strength, o->tensile_strength, nm, "tensile_strength_MPa", err));
   NS_TRY(apply_override(&L->friction_coefficient, o->friction_coefficient, nm, "friction_coefficient", err));
   NS_TRY(apply_override(&L->density, o->density, nm, "density_kg_m3", err));
 
@@ -310,8 +316,8 @@ enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out,
   out->superficial_plexus_depth.value = pap->bottom;
   out->superficial_plexus_depth.unit = "m";
   NS_TRY(set_src(&out->superficial_plexus_depth, err,
-                 "derived: papillary/reticular junction (plexus landmark); Braverman 1997 Microcirculation 4:329 "
-                 "gives 1-1.5 mm below the surface generically"));
+                 "derived: papillary/reticular junction; the upper plexus lies in the papillary dermis (Yen & Braverman "
+                 "1976 J Invest Dermatol doi 10.1111/1523-1747.ep12481678, forearm EM; Braverman 1983 Br J Dermatol 109 S25:89)"));
   return NS_OK;
 }
 
@@ -356,6 +362,7 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
       print_line(f, n, q, &L->prony_tau[i], 1.0, "s");
     }
     print_line(f, n, "toughness", &L->toughness, 1.0, "J/m^2");
+    print_line(f, n, "tensile_strength", &L->tensile_strength, 1e6, "MPa");
     print_line(f, n, "friction_coefficient", &L->friction_coefficient, 1.0, "1");
     print_line(f, n, "density", &L->density, 1.0, "kg/m^3");
   }

@@ -87,7 +87,13 @@ static const struct ns_skin_value thickness[NS_NLAYERS][NS_NSITES] = {
 #define SRC_G_FAST "derived: 0.72/2; sum g=1-G_inf, G_inf=0.28, Wang 2015 PLoS One e0120897 QLV compression; equal split between 2 terms assumed"
 #define SRC_TAU_FAST "PMID 23604906 (2013): in-vivo pressure step, 32 subjects 20-58 y, fast exponential ~10 ms (rises with age; not encoded)"
 #define SRC_TAU_SLOW "slow time constant: see age series (PMID 23604906)"
-#define SRC_GC_MICRO "Meliga 2017 Acta Biomater 48:341: ~10 pJ/um^2 = 10 J/m^2, layered FE fitted to micro-penetrator insertion, murine"
+/* Toughness at needle-insertion scale (docs/skin-model.md section 4 explains the choice; the
+ * micro-penetrator value of Meliga 2017, 10 J/m^2, is the lower end of the sensitivity range). */
+#define SRC_GC_NEEDLE "CJME 2022 review (doi 10.1186/s10033-022-00767-4) Table 2: porcine skin, needle insertion, 1136 J/m^2 [S]"
+#define SRC_GC_WHOLE " (whole-skin value; no layer-resolved needle-scale G_c found)"
+/* Tensile strength: ultimate tensile strength of excised human skin (dermis-dominated). */
+#define SRC_UTS "Ni Annaidh 2012 J Mech Behav Biomed Mater 5:139: excised back skin, tension 0.012/s, n=56, UTS 21.6 +- 8.4 MPa"
+#define SRC_UTS_ASSUMED " (assumed: whole-skin UTS; no separate value for this layer retrieved)"
 #define SRC_MU_F \
   "Veijgen 2012 Tribol Lett 49:251: skin vs steel/Al/PE/PTFE in vivo, 450 measurements, median dynamic 0.36 (steel highest)"
 #define SRC_MU_F_IN "assumed = skin-surface value 0.36 (Veijgen 2012 Tribol Lett 49:251); no in-tissue needle friction coefficient found"
@@ -103,7 +109,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .nprony = 1,
             .prony_g = {{NAN, "see hydration series", 1}},
             .prony_tau = {{NAN, SRC_TAU_SLOW, 0}},
-            .toughness = {10.0, SRC_GC_MICRO " (at hydration 0.5)", 0},
+            .toughness = {1136.0, SRC_GC_NEEDLE SRC_GC_WHOLE, 0},
+            .tensile_strength = {21.6 * MPA, SRC_UTS SRC_UTS_ASSUMED, 0},
             .friction_coefficient = {0.36, SRC_MU_F, 0},
             .density = {1150.0, SRC_RHO_EPI, 1},
         },
@@ -115,7 +122,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
-            .toughness = {10.0, SRC_GC_MICRO, 0},
+            .toughness = {1136.0, SRC_GC_NEEDLE SRC_GC_WHOLE, 0},
+            .tensile_strength = {21.6 * MPA, SRC_UTS SRC_UTS_ASSUMED, 0},
             .friction_coefficient = {0.36, SRC_MU_F_IN, 0},
             .density = {1150.0, SRC_RHO_EPI, 1},
         },
@@ -127,7 +135,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
-            .toughness = {10.0, SRC_GC_MICRO, 0},
+            .toughness = {1136.0, SRC_GC_NEEDLE " (dermis carries the whole-skin fracture)", 0},
+            .tensile_strength = {21.6 * MPA, SRC_UTS, 0},
             .friction_coefficient = {0.36, SRC_MU_F_IN, 0},
             .density = {1116.0, SRC_RHO_DERMIS, 0},
         },
@@ -139,7 +148,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
-            .toughness = {10.0, SRC_GC_MICRO, 0},
+            .toughness = {1136.0, SRC_GC_NEEDLE " (dermis carries the whole-skin fracture)", 0},
+            .tensile_strength = {21.6 * MPA, SRC_UTS, 0},
             .friction_coefficient = {0.36, SRC_MU_F_IN, 0},
             .density = {1116.0, SRC_RHO_DERMIS, 0},
         },
@@ -153,9 +163,13 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .nprony = 1,
             .prony_g = {{0.39, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, MRI + inverse FE, 1-term Prony 0.39 +- 0.03", 0}},
             .prony_tau = {{700.0, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, confined indentation, tau 700 +- 255 s", 0}},
-            .toughness = {2.4,
-                          "derived: 10 J/m^2 (Meliga 2017) x 4100/17100, ratio adipose/skin trouser-tear toughness, porcine, CJME 2022 review Table 2 [S]",
+            .toughness = {272.4,
+                          "derived: 1136 J/m^2 (skin, needle) x 4100/17100, adipose/skin trouser-tear toughness, porcine, CJME 2022 review Table 2 [S]",
                           1},
+            .tensile_strength = {5.18 * MPA,
+                                 "derived: 21.6 MPa (Ni Annaidh 2012) x 4100/17100 (same ratio as G_c, so 2 G_c/sigma_c equals the skin's); "
+                                 "no adipose UTS retrieved",
+                                 1},
             .friction_coefficient = {0.36, SRC_MU_F_IN, 0},
             .density = {971.0, "Burns 2017 43:909 (review, PMC5459687), Table 1: subcutaneous fat 971 kg/m^3", 0},
         },
@@ -244,10 +258,19 @@ static const struct ns_skin_row hyd_prony_g1[] = {
     {1.00, 0.39, SRC_HYD_G, 1},
 };
 
+/* Wildnauer 1971: breaking strength of human SC -85 % (x0.15) from 0 to 100 % RH (tension).
+ * Read as log-linear in hydration, factor 0.15^(h - 0.5). */
+#define SRC_HYD_UTS "derived: 0.15^(h-0.5), breaking strength -85 % from 0 to 100 % RH, Wildnauer 1971 J Invest Dermatol 56:72, tension, human SC"
+static const struct ns_skin_row hyd_strength[] = {
+    {0.00, 2.5820, SRC_HYD_UTS, 1}, {0.25, 1.6069, SRC_HYD_UTS, 1}, {0.50, 1.0, SRC_HYD_UTS, 1},
+    {0.75, 0.6223, SRC_HYD_UTS, 1}, {1.00, 0.3873, SRC_HYD_UTS, 1},
+};
+
 static const struct ns_skin_series s_hyd_modulus = {"Yuan & Verma 2006", "1", NROW(hyd_modulus), hyd_modulus};
 static const struct ns_skin_series s_hyd_toughness = {"Wildnauer 1971", "1", NROW(hyd_toughness),
                                                       hyd_toughness};
 static const struct ns_skin_series s_hyd_prony_g1 = {"Yuan & Verma 2006", "1", NROW(hyd_prony_g1), hyd_prony_g1};
+static const struct ns_skin_series s_hyd_strength = {"Wildnauer 1971 strength", "1", NROW(hyd_strength), hyd_strength};
 
 /* ---- accessors ---------------------------------------------------------------------------- */
 const struct ns_skin_value *ns_skin_data_thickness(enum ns_layer_id layer, enum ns_site site) {
@@ -296,6 +319,8 @@ const struct ns_skin_series *ns_skin_data_hydration(enum ns_skin_hyd_qty q) {
     return &s_hyd_toughness;
   case NS_SKIN_HYD_PRONY_G1:
     return &s_hyd_prony_g1;
+  case NS_SKIN_HYD_STRENGTH:
+    return &s_hyd_strength;
   default:
     return NULL;
   }

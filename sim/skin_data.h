@@ -61,7 +61,8 @@ struct ns_skin_layer_data {
   int nprony;
   struct ns_skin_value prony_g[NS_MAX_PRONY];
   struct ns_skin_value prony_tau[NS_MAX_PRONY];
-  struct ns_skin_value toughness;            /* J/m^2 */
+  struct ns_skin_value toughness;            /* J/m^2, needle-insertion scale */
+  struct ns_skin_value tensile_strength;     /* Pa, cohesive strength sigma_c */
   struct ns_skin_value friction_coefficient; /* 1 */
   struct ns_skin_value density;              /* kg/m^3 */
 };
@@ -79,6 +80,7 @@ enum ns_skin_hyd_qty {
   NS_SKIN_HYD_MODULUS = 0, /* factor on the base Young's modulus */
   NS_SKIN_HYD_TOUGHNESS,   /* factor on the base toughness */
   NS_SKIN_HYD_PRONY_G1,    /* absolute relative modulus of the single Prony term */
+  NS_SKIN_HYD_STRENGTH,    /* factor on the base tensile strength */
   NS_SKIN_NHYD_QTY
 };
 

@@ -38,7 +38,8 @@ struct ns_skin_layer {
   int nprony;                              /* Prony terms in use (0..NS_MAX_PRONY) */
   struct ns_sourced prony_g[NS_MAX_PRONY]; /* 1, relative moduli; long-term fraction 1 - sum g */
   struct ns_sourced prony_tau[NS_MAX_PRONY]; /* s */
-  struct ns_sourced toughness;             /* J/m^2, critical energy release rate G_c */
+  struct ns_sourced toughness;             /* J/m^2, critical energy release rate G_c (needle scale) */
+  struct ns_sourced tensile_strength;      /* Pa, cohesive strength sigma_c (peak traction of the cut) */
   struct ns_sourced friction_coefficient;  /* 1, against a stainless-steel needle */
   struct ns_sourced density;               /* kg/m^3 */
 };
