@@ -9,6 +9,8 @@
  *                     axisymmetric grid (wall and bottom ties) in the elastic, softening,
  *                     unloading, broken and compressed states, with and without the dashpot;
  *                     secant option; nothing but the tie dofs' diagonal is touched
+ *   dashpot_dissipation  the viscous regularisation's dissipation booked at commits, none once
+ *                     broken, rate-independent energies unchanged
  *   block_pull        an axisymmetric block held on its bottom by ties and pulled at its top in
  *                     load steps (ns_mech_step): peak force sigma_c A, zero force after
  *                     separation, dissipation G_c A, energy balance of the pulling region
@@ -359,6 +361,70 @@ static void tangent_fd(void **state) {
   tangent_case(0.0, 0);
   tangent_case(0.05, 0); /* dashpot: eta/dt = 0.14, its slope comparable to softening's */
   tangent_case(0.0, 1);
+}
+
+/* ---- 2b. dashpot dissipation ------------------------------------------------------------------ */
+
+/* One tie with the viscous regularisation: the commit after an evaluation of the substep books
+ * A t_v (delta - delta_old) with t_v = eta sigma_c / delta_c (delta - delta_old) / dt; the
+ * rate-independent energies are unchanged by it; a broken tie has no dashpot. */
+static void dashpot_dissipation(void **state) {
+  (void)state;
+  const int cells[3] = {2, 2, 1};
+  const double lo[3] = {0.0, -1e-3, 0.0}, hi[3] = {1e-3, 0.0, 0.0};
+  struct ns_grid *g = make_grid(NS_GEOM_AXISYMMETRIC, cells, lo, hi);
+  const struct ns_cohesive_law L = law_a();
+  const double s = L.strength, d0 = s / L.stiffness, dc = 2.0 * L.toughness / s;
+  struct ns_cohesive_opts o = ns_cohesive_opts_defaults();
+  o.eta = 0.013; /* s */
+  struct ns_cohesive *c = NULL;
+  struct ns_err err = NS_ERR_INIT;
+  assert_int_equal(ns_cohesive_create(g, &L, 1, &o, &c, &err), NS_OK);
+  const size_t node = ns_grid_index(g, 2, 1, 0);
+  const double A = 2.9e-7;
+  assert_int_equal(ns_cohesive_add_node(c, node, 0, 1, A, 0, &err), NS_OK);
+  struct ns_mech_extra x = ns_cohesive_extra(c, NULL);
+  const size_t ndof = g->nnodes * 2;
+  double *u = calloc(ndof, sizeof *u), *R = calloc(ndof, sizeof *R);
+  const double z = o.eta * s / dc; /* dashpot per unit area [Pa s/m] */
+  const double steps[3][2] = {{0.2 * dc, 0.3}, {0.45 * dc, 0.7}, {1.3 * dc, 0.4}}; /* opening, dt */
+  double t = 0.0, dprev = 0.0, visc = 0.0;
+  const struct ns_cohesive_tie *tie = ns_cohesive_ties(c, NULL);
+  for (int k = 0; k < 3; k++) {
+    const double delta = steps[k][0], dt = steps[k][1];
+    t += dt;
+    u[node * 2] = delta;
+    memset(R, 0, ndof * sizeof *R);
+    assert_int_equal(x.eval(x.ctx, g, u, t, dt, R, NULL, &err), NS_OK);
+    const double tv = z * (delta - dprev) / dt; /* the tie was unbroken at the last commit */
+    /* Law plus dashpot by hand: round-off, 1e-12 of the larger of the two. */
+    assert_true(fabs(R[node * 2] - A * (triangle(s, d0, dc, delta) + tv)) <= 1e-12 * A * fmax(s, tv));
+    x.commit(x.ctx, u, t);
+    visc += A * tv * (delta - dprev);
+    assert_true(fabs(tie->traction - (triangle(s, d0, dc, delta) + tv)) <= 1e-12 * fmax(s, tv));
+    struct ns_cohesive_energy en;
+    ns_cohesive_energy(c, &en);
+    assert_true(fabs(en.viscous - visc) <= 1e-12 * visc);
+    double st, di;
+    ns_cohesive_law_energy(&L, delta, delta, &st, &di);
+    assert_true(fabs(en.stored + en.dissipated - A * (st + di)) <= 1e-12 * A * (st + di));
+    dprev = delta;
+  }
+  /* Broken now: a further opening evaluates to zero traction, no dashpot, no dissipation. */
+  assert_true(tie->broken);
+  u[node * 2] = 1.6 * dc;
+  memset(R, 0, ndof * sizeof *R);
+  assert_int_equal(x.eval(x.ctx, g, u, t + 0.5, 0.5, R, NULL, &err), NS_OK);
+  assert_true(R[node * 2] == 0.0);
+  x.commit(x.ctx, u, t + 0.5);
+  struct ns_cohesive_energy en;
+  ns_cohesive_energy(c, &en);
+  assert_true(fabs(en.viscous - visc) <= 1e-12 * visc);
+  assert_true(fabs(en.dissipated - L.toughness * A) <= 1e-12 * L.toughness * A);
+  free(u);
+  free(R);
+  ns_cohesive_free(c);
+  ns_grid_free(g);
 }
 
 /* ---- 3. a block pulled off its substrate ---------------------------------------------------- */
@@ -775,6 +841,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(law_single),
       cmocka_unit_test(tangent_fd),
+      cmocka_unit_test(dashpot_dissipation),
       cmocka_unit_test(block_pull),
       cmocka_unit_test(chaining),
       cmocka_unit_test(face_areas),
