@@ -78,7 +78,7 @@ int ns_material_iso_visco(const struct ns_material *m, const double F[9], double
  *   stored: sum_i rho(C) |H_i|^2 / (4 mu g_i), rho = 4 mu W_iso(C) / |S_e(C)|^2 (rho -> 1 at small
  *           strain: the classical branch energy); it is exact for an instantaneous load from rest
  *           (H_i = g_i S_e gives g_i W_iso), vanishes with H_i, and is >= 0;
- *   dissipated = work - change of stored (tests/unit/test_material.c: nondecreasing in
+ *   dissipated = work - change of stored (tests/unit/test_energy.c; nondecreasing in
  *           ramp-and-hold, and in load reversals down to 5e-4 of the work).
  * The split between stored and dissipated is a definition; their sum is the work. */
 
