@@ -11,8 +11,8 @@
  *   pen_cut            CUT_CASE: the stratum corneum is perforated; events in layer order, cut
  *                      front monotone, summary consistent with the series
  *   pen_grid           puncture force on two grids (every cell size halved) within 5 %
- *   pen_energy         elastic tissue: work = stored + ties + fracture + friction + interface
- *                      (+ jump loss, reported) within 2 %
+ *   pen_energy         QLV: work = stored + viscous + ties + fracture + interface (+ jump
+ *                      loss, reported) within 2 %
  *   pen_blunt          a blunter tip (larger tip and cut radius) needs a larger puncture force
  *   pen_rate           faster insertion (QLV) gives a larger penetration fraction
  *   pen_age            80 y vs 20 y skin: the direction documented in docs/penetration.md
@@ -234,24 +234,23 @@ static void pen_grid(void **state) {
 
 static void pen_energy(void **state) {
   (void)state;
-  /* Elastic tissue (the QLV free energy of the mechanics does not balance at these strains:
-   * docs/penetration.md section 5), frictionless: work = stored + tie_energy + fracture_energy +
-   * interface (+ jump loss, printed) closes within 2 %: the trapezoidal needle work per output
-   * step against state functions is second order in the step, measured 0.04 % before the cut. */
-  const struct ns_skin sk = cut_skin(35.0);
-  struct ns_pen_spec s = cut_spec(&sk);
-  s.elastic = 1;
-  struct ns_pen_result r;
-  run_ok(&s, &r, "elastic");
-  const size_t k = r.n - 1;
-  printf("  work %.4e J = stored %.4e + ties %.4e + fracture %.4e + interface %.4e + jump loss %.4e; residual "
-         "%.4e\n",
-         r.work[k], r.stored[k], r.tie_energy[k], r.fracture_energy[k], r.interface[k], r.jump_loss[k],
-         r.work[k] - r.stored[k] - r.tie_energy[k] - r.fracture_energy[k] - r.interface[k]);
-  assert_true(r.nevents >= 1); /* the balance is checked across a perforation */
-  assert_true(r.fracture_energy[k] > 0.0);
-  assert_true(r.energy_error < 0.02);
-  ns_pen_result_free(&r);
+  /* The base case (QLV, frictionless, through the SC perforation and 47 um of cut): work =
+   * stored + viscous + tie_energy + fracture_energy + interface (+ kinetic and friction, both 0
+   * here; + jump loss, printed) within 2 % of the maximum work (the issue's acceptance). The
+   * needle work is trapezoidal per committed substep, the ties' energies are state functions, so
+   * the remaining error is the time discretisation of the work and of the QLV dissipation. */
+  const struct ns_pen_result *r = base_case();
+  const size_t k = r->n - 1;
+  printf("  work %.4e J = stored %.4e + viscous %.4e + ties %.4e + fracture %.4e + interface %.4e + jump loss "
+         "%.4e; residual %.4e; max relative error %.2e (raw %.2e)\n",
+         r->work[k], r->stored[k], r->viscous[k], r->tie_energy[k], r->fracture_energy[k], r->interface[k],
+         r->jump_loss[k],
+         r->work[k] - r->stored[k] - r->viscous[k] - r->tie_energy[k] - r->fracture_energy[k] - r->interface[k],
+         r->energy_error, r->energy_error_raw);
+  assert_true(r->nevents >= 1); /* the balance is checked across a perforation */
+  assert_true(r->fracture_energy[k] > 0.0);
+  assert_true(r->energy_error < 0.02);
+  assert_true(r->energy_error_raw < 0.02);
 }
 
 static void pen_blunt(void **state) {
