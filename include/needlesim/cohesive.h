@@ -7,8 +7,9 @@
  * 16:530, cohesive elements along the insertion path); later the channel faces in closure and the
  * track plane of roller drag. Each tie joins one grid node to its reference position in one
  * displacement component c (the opening is delta = sign * u_c, e.g. u_r on the hole wall): a tie
- * on a symmetry surface of the crack, so the traction acts on one face and the opening is half
- * the crack opening... documented per use.
+ * sits on a symmetry surface of the crack (or against a rigid substrate), so its traction acts on
+ * one face and its opening is the displacement of that face, i.e. half the crack opening on a
+ * symmetry plane (choose G_c per face accordingly); each use documents its choice.
  *
  * Law (per unit reference area A_i of the tie, per node): bilinear (triangular) softening with
  * irreversible damage,
@@ -17,24 +18,44 @@
  *              D(kappa) = delta_c (kappa - delta_0) / (kappa (delta_c - delta_0))
  *              (linear softening from sigma_c at delta_0 to 0 at delta_c = 2 G_c / sigma_c)
  *   t(delta) = K delta for delta < 0 (compression: penalty, never damaged).
- * The energy dissipated by a tie that is fully opened is exactly G_c A_i (area under the curve,
- * minus nothing stored once D = 1). K is a penalty ("initially rigid" law): default
- * K = stiffness_factor * E / h of the adjacent cell, so delta_0 << delta_c.
+ * Unloading from kappa is linear to the origin with the secant slope (1 - D(kappa)) K.
+ * The law needs delta_0 < delta_c, i.e. K > sigma_c^2 / (2 G_c) (checked). K is a penalty
+ * ("initially rigid" law): choose K = factor * E / h with E the adjacent cell's Young's modulus,
+ * h its size normal to the face and factor ~ 100 (as the contact penalty), so delta_0 << delta_c.
+ *
+ * Energies (state functions of the committed opening and kappa, so a ledger that sums them is
+ * exact, with no time-integration error):
+ *   stored     = 1/2 (1 - D) K delta^2   (compression: 1/2 K delta^2)
+ *   dissipated = W(kappa) - 1/2 (1 - D(kappa)) K kappa^2, W(kappa) the work along the monotone
+ *                curve up to kappa: 0 for kappa <= delta_0, 1/2 (sigma_c kappa - t(kappa) delta_0)
+ *                in softening, exactly G_c once D = 1 (all per unit area, times A_i).
  *
  * Time-discrete irreversibility: kappa is committed when the mechanics accepts a substep; within
- * a substep the trial kappa = max(kappa_committed, delta). Tangent: consistent (negative in
- * softening: the problem becomes nonsymmetric-indefinite only through the tie's scalar
- * derivative; the extra is still symmetric) or secant (1 - D) K (opts.secant = 1). Optional
- * viscous regularisation (Gao & Bower 2004): the damage follows its rate-independent target with
- * relaxation time eta [s]; its dissipation is reported separately.
+ * a substep the trial kappa = max(kappa_committed, delta). Tangent: consistent (negative slope
+ * -sigma_c / (delta_c - delta_0) while softening: the problem can become indefinite through the
+ * tie's scalar derivative, but the extra stays symmetric; the structure must be stiffer than the
+ * softening branch, i.e. no snap-back, or use the regularisation) or secant (1 - D) K at the
+ * trial kappa (opts.secant = 1, always >= 0; Newton then converges linearly while softening).
+ * Optional viscous regularisation (Gao & Bower 2004, Modelling Simul Mater Sci Eng 12:453): a
+ * dashpot in parallel with every tie that is not broken (committed D < 1),
+ *   t_v = eta (sigma_c / delta_c) d delta / dt,  backward Euler (delta - delta_committed) / dt,
+ * so eta [s] is the time in which an opening rate of delta_c per eta adds a traction sigma_c
+ * (choose eta << the loading time). Its dissipation, sum of A t_v (delta - delta_committed) over
+ * accepted substeps (exact for the backward-Euler dashpot), is reported separately (viscous).
+ * Evaluations with dt <= 0 (ns_mech_eval's elastic mode, the initial acceleration) have no
+ * dashpot.
  *
  * Functions:
+ *   ns_cohesive_law_check     validate a law (NS_EINPUT naming the field)
+ *   ns_cohesive_law_traction  traction and slope of a law at an opening and committed kappa
+ *   ns_cohesive_law_energy    stored and dissipated energy per unit area
  *   ns_cohesive_create / _free
  *   ns_cohesive_add_node      one tie (node, component, sign, area, law)
  *   ns_cohesive_add_face      every node of a face with its lumped area and a law per node
  *                             chosen by a callback (the layer of the node)
  *   ns_cohesive_extra         the ns_mech_extra (residual, tangent, commit), chaining another
  *                             extra (contact) so both act in one mechanics run
+ *   ns_cohesive_update        refresh the ties' opening and traction at any u (no commit)
  *   ns_cohesive_ties          per-tie state (opening, damage, traction, broken flag)
  *   ns_cohesive_energy        stored and dissipated energy (total and per law id)
  */
@@ -55,39 +76,63 @@ struct ns_cohesive_law {
 };
 
 struct ns_cohesive_opts {
-  int secant;  /* 1: secant tangent (1 - D) K in softening (always positive) */
-  double eta;  /* viscous regularisation time [s] (0: rate independent) */
+  int secant;  /* 1: secant tangent (1 - D) K in softening (always >= 0) */
+  double eta;  /* viscous regularisation time [s] (>= 0; 0: rate independent) */
 };
 struct ns_cohesive_opts ns_cohesive_opts_defaults(void); /* consistent tangent, eta 0 */
 
-/* State of one tie (after the last evaluation at the committed or trial state). */
+/* NS_EINPUT naming the field (strength, toughness, stiffness) unless every value is positive
+ * and finite and stiffness > strength^2 / (2 toughness) (delta_0 < delta_c). */
+enum ns_status ns_cohesive_law_check(const struct ns_cohesive_law *law, struct ns_err *err);
+
+/* Rate-independent traction [Pa] of a law at opening delta [m] with committed history kappa_c
+ * (trial kappa = max(kappa_c, delta)); *slope (may be NULL) receives d t / d delta [Pa/m]: the
+ * consistent slope (secant == 0) or the secant (1 - D) K at the trial kappa (secant != 0). At
+ * delta == kappa_c (the start of every substep) the loading branch's slope is returned (the
+ * softening slope once kappa_c > delta_0), the right Newton predictor for continued opening. */
+double ns_cohesive_law_traction(const struct ns_cohesive_law *law, double delta, double kappa_c, int secant,
+                                double *slope);
+
+/* Per unit area [J/m^2]: stored = 1/2 (1 - D(kappa)) K delta^2 (1/2 K delta^2 for delta < 0) and
+ * dissipated = W(kappa) - 1/2 (1 - D(kappa)) K kappa^2 (exactly G_c for kappa >= delta_c);
+ * kappa is the history (>= delta for a consistent state). Either output may be NULL. */
+void ns_cohesive_law_energy(const struct ns_cohesive_law *law, double delta, double kappa, double *stored,
+                            double *dissipated);
+
+/* State of one tie: at the last commit (or the last ns_cohesive_update). */
 struct ns_cohesive_tie {
   size_t node;       /* grid node */
   int comp;          /* displacement component */
   int sign;          /* +1 or -1: opening = sign * u_comp */
   int law;           /* index into the laws given at creation */
   double area;       /* reference area [m^2] (axisymmetric: includes 2 pi r) */
-  double opening;    /* delta [m] (current) */
+  double opening;    /* delta [m] */
   double kappa;      /* committed history max delta [m] */
   double damage;     /* committed D in [0, 1] */
-  double traction;   /* current traction [Pa] (> 0 resists opening) */
+  double traction;   /* traction [Pa] (> 0 resists opening), dashpot included at a commit */
   int broken;        /* 1 once D = 1 (committed) */
 };
 
 struct ns_cohesive; /* opaque */
 
-/* Laws are copied (nlaw >= 1, each validated: NS_EINPUT naming the field). grid borrowed. */
+/* Laws are copied (nlaw >= 1, each validated: NS_EINPUT naming the field). grid borrowed.
+ * opts NULL: defaults; NS_EINPUT for eta < 0 or not finite. */
 enum ns_status ns_cohesive_create(const struct ns_grid *grid, const struct ns_cohesive_law *laws, int nlaw,
                                   const struct ns_cohesive_opts *opts, struct ns_cohesive **out,
                                   struct ns_err *err);
 void ns_cohesive_free(struct ns_cohesive *c);
 
+/* NS_EINPUT naming the field: node >= nnodes, comp outside [0, ndim), sign not +-1, area < 0 or
+ * not finite, law outside [0, nlaw), or a second tie on the same (node, comp). */
 enum ns_status ns_cohesive_add_node(struct ns_cohesive *c, size_t node, int comp, int sign, double area, int law,
                                     struct ns_err *err);
 
-/* Every node of `face` (enum ns_mech_face) with the lumped reference area of the face (as
- * ns_contact_add_face: axisymmetric 2 pi r dz on r = const faces); law_of(X, ctx) gives the law
- * index of a node at reference position X (return < 0 to skip the node). */
+/* Every node of `face` (enum ns_mech_face) with the lumped reference area of the face, the
+ * integral of the node's bilinear shape function over the face (as ns_contact_add_face:
+ * axisymmetric 2 pi r0 dz on r = r0 faces, 2 pi r dr on z faces; the areas sum to the face's
+ * area exactly); law_of(X, ctx) gives the law index of a node at reference position X (X[2] = 0
+ * in 2D; return < 0 to skip the node); law_of NULL: law 0 everywhere. Nodes are added in index
+ * order. On an error the ties added before it stay. */
 typedef int (*ns_cohesive_law_fn)(const double X[3], void *ctx);
 enum ns_status ns_cohesive_add_face(struct ns_cohesive *c, int face, int comp, int sign, ns_cohesive_law_fn law_of,
                                     void *ctx, struct ns_err *err);
@@ -96,6 +141,10 @@ enum ns_status ns_cohesive_add_face(struct ns_cohesive *c, int face, int comp, i
  * committed too (copied: the chained object must outlive the mechanics run); the result is
  * symmetric when the chained extra is. */
 struct ns_mech_extra ns_cohesive_extra(struct ns_cohesive *c, const struct ns_mech_extra *chain);
+
+/* Opening and traction (rate-independent part) of every tie at displacement u, without
+ * committing (kappa, damage and broken stay the committed ones). */
+void ns_cohesive_update(struct ns_cohesive *c, const double *u);
 
 /* Ties in the order added (borrowed). */
 const struct ns_cohesive_tie *ns_cohesive_ties(const struct ns_cohesive *c, size_t *count);
@@ -107,6 +156,8 @@ struct ns_cohesive_energy {
   double dissipated_law[16]; /* per law id (first 16) [J] */
   size_t broken;      /* ties with D = 1 */
 };
+/* Totals over the ties at the committed state (state functions; viscous cumulative), summed
+ * serially in tie order. */
 void ns_cohesive_energy(const struct ns_cohesive *c, struct ns_cohesive_energy *e);
 
 #endif /* NEEDLESIM_COHESIVE_H */
