@@ -8,7 +8,7 @@
  *   youngs_modulus, shear_modulus, bulk_modulus   Pa
  *   poisson_ratio, ogden_alpha          1
  *   prony_g[5][3] (1), prony_tau[5][3] (s)   unused terms are NaN
- *   toughness (J/m^2), friction_coefficient (1), density (kg/m^3)
+ *   toughness (J/m^2), tensile_strength (Pa), friction_coefficient (1), density (kg/m^3)
  *   sources/<quantity>[5]               text: literature source of each layer's value
  *   capillary_loop_depth, superficial_plexus_depth   m (scalars; `source` attribute)
  *   profile/depth[2*5], profile/<quantity>[2*5]      the same as a step function of depth
@@ -38,6 +38,7 @@ static const struct quantity quantities[] = {
     Q(bulk_modulus, "bulk modulus E/(3(1-2nu))"),
     Q(ogden_alpha, "one-term Ogden exponent"),
     Q(toughness, "critical energy release rate G_c"),
+    Q(tensile_strength, "tensile strength (cohesive strength sigma_c)"),
     Q(friction_coefficient, "Coulomb friction coefficient against a stainless-steel needle"),
     Q(density, "mass density"),
 };
