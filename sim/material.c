@@ -8,6 +8,8 @@
  *   ns_material_state_size   doubles of QLV history per quadrature point
  *   ns_material_state_init   history of an undeformed point
  *   ns_material_iso_visco    QLV (Prony) isochoric stress with its consistent tangent
+ *   ns_material_qlv_energy   stored energy of the QLV branches (energy ledger)
+ *   ns_material_qlv_work     stress work of the QLV branches over a step (energy ledger)
  *
  * Neo-Hookean, W = (mu/2)(J^(-2/3) I1 - 3), is coded in closed form:
  *   P = mu J^(-2/3) (F - (I1/3) F^-T),
@@ -412,4 +414,81 @@ int ns_material_iso_visco(const struct ns_material *m, const double F[9], double
   if (!all_finite(P, 9)) return 1;
   if (A && !all_finite(A, 81)) return 1;
   return 0;
+}
+
+/* ---- QLV energy bookkeeping --------------------------------------------------------------------- */
+
+/* Symmetric-tensor inner product in the (xx, yy, zz, xy, yz, zx) storage. */
+static double sym6_dot(const double *a, const double *b) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + 2.0 * (a[3] * b[3] + a[4] * b[4] + a[5] * b[5]);
+}
+
+/* Below this |S_e| / mu the ratio rho = 4 mu W / |S_e|^2 is taken as its small-strain limit 1 (W and
+ * |S_e|^2 are both O(strain^2) there; at 1e-12 relative strain the limit is exact to 1e-12). */
+#define NS_QLV_RHO_TINY 1e-12
+/* Below this x = dt/tau the series of (1 - phi(x))/x = (x - 1 + e^-x)/x^2 is used (the closed form
+ * loses digits as x^2 / x^2 of cancellation; at x = 0.5 the loss is < 2 digits). */
+#define NS_QLV_MEAN_SERIES_X 0.5
+/* Terms of that series: the k-th term is below 0.5^k / k! < 1e-19 relative for k = 20. */
+#define NS_QLV_MEAN_SERIES_TERMS 20
+
+double ns_material_qlv_energy(const struct ns_material *m, const double F[9], const double *state) {
+  if (m->nprony == 0) return 0.0;
+  double P[9], S[9], W = 0.0, se[6];
+  if (iso_eval(m, F, P, NULL, &W, S)) return 0.0;
+  sym_to6(S, se);
+  const double s2 = sym6_dot(se, se), tiny = NS_QLV_RHO_TINY * m->mu;
+  const double rho = s2 > tiny * tiny ? 4.0 * m->mu * W / s2 : 1.0;
+  double e = 0.0;
+  for (int i = 0; i < m->nprony; i++)
+    if (m->g[i] > 0.0) e += sym6_dot(state + 6 * i, state + 6 * i) / (4.0 * m->mu * m->g[i]);
+  return rho * e;
+}
+
+/* (1 - phi(x))/x = (x - 1 + e^-x)/x^2 for x > 0: sum_{k>=2} (-1)^k x^(k-2) / k!. */
+static double qlv_mean_weight(double x) {
+  if (x >= NS_QLV_MEAN_SERIES_X) return (x + expm1(-x)) / (x * x);
+  double s = 0.0, xp = 1.0, fact = 2.0;
+  for (int k = 2; k < 2 + NS_QLV_MEAN_SERIES_TERMS; k++) {
+    s += ((k % 2) ? -1.0 : 1.0) * xp / fact;
+    xp *= x;
+    fact *= (double)(k + 1);
+  }
+  return s;
+}
+
+/* Green-Lagrange strain E = (F^T F - I)/2 in the 6-vector storage. */
+static void green6(const double F[9], double E[6]) {
+  double C[9];
+  for (int I = 0; I < 3; I++)
+    for (int K = 0; K < 3; K++) C[3 * I + K] = F[I] * F[K] + F[3 + I] * F[3 + K] + F[6 + I] * F[6 + K];
+  C[0] -= 1.0;
+  C[4] -= 1.0;
+  C[8] -= 1.0;
+  sym_to6(C, E);
+  for (int c = 0; c < 6; c++) E[c] *= 0.5;
+}
+
+double ns_material_qlv_work(const struct ns_material *m, const double F_old[9], const double F_new[9], double dt,
+                            const double *state_old, const double *state_new) {
+  const int n = m->nprony;
+  if (n == 0 || !(dt > 0.0)) return 0.0;
+  double Eo[6], En[6], dE[6], dS[6];
+  green6(F_old, Eo);
+  green6(F_new, En);
+  for (int c = 0; c < 6; c++) {
+    dE[c] = En[c] - Eo[c];
+    dS[c] = state_new[6 * n + c] - state_old[6 * n + c];
+  }
+  /* Branch i over the step (s in [0, dt]): H(s) = H^n e^(-s/tau) + g dS_e tau/dt (1 - e^(-s/tau)),
+   * whose mean is H^n phi(x) + g dS_e (1 - phi(x))/x; with E linear in time the work is dE : mean. */
+  double w = 0.0;
+  for (int i = 0; i < n; i++) {
+    const double x = dt / m->tau[i];
+    const double phi = x > NS_QLV_TINY_STEP ? -expm1(-x) / x : 1.0, q = qlv_mean_weight(x);
+    double Hm[6];
+    for (int c = 0; c < 6; c++) Hm[c] = state_old[6 * i + c] * phi + m->g[i] * dS[c] * q;
+    w += sym6_dot(Hm, dE);
+  }
+  return w;
 }

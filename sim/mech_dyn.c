@@ -318,7 +318,7 @@ void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const doub
   eb->work_dirichlet += wfn;
   eb->work_load += wl;
   eb->work_extra += wx;
-  ns_mech_kern_dissipation(m, dt, eb->cellbuf);
+  ns_mech_kern_dissipation(m, u_new, dt, eb->cellbuf);
   eb->viscous += sum_cells(m, eb->cellbuf);
   ns_vec_copy(n, eb->fext_c, fe);
   ns_vec_copy(n, eb->fx_c, fx);

@@ -161,9 +161,10 @@ double ns_mech_dyn_error(struct ns_mech *m, const double *u_new, double h);
  * m->eb.fint the new internal force (with an extra contribution), dt the substep. */
 void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const double *Rc_new, const double *Rq_new,
                               double dt);
-/* Cell kernels: QLV dissipation of the trial history over a substep dt into cell[] (J), and the
- * free energy / instantaneous energy of the committed state into cell[] / cell2[] (J). */
-void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cell);
+/* Cell kernels: QLV dissipation of the trial state (u_new, trial history) over a substep dt into
+ * cell[] (J), and the free energy / instantaneous energy of the committed state into cell[] /
+ * cell2[] (J). */
+void ns_mech_kern_dissipation(const struct ns_mech *m, const double *u_new, double dt, double *cell);
 void ns_mech_kern_free_energy(const struct ns_mech *m, double *cell, double *cell2);
 
 /* Cell index and node index helpers. */

@@ -403,76 +403,46 @@ void ns_mech_kern_mass(struct ns_mech *m, struct ns_smat *M, double *diag) {
   (void)kern_loop(&ka, KERN_MASS);
 }
 
-/* Symmetric-tensor products in the (xx, yy, zz, xy, yz, zx) storage of the QLV history. */
-static double sym6_dot(const double *a, const double *b) {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + 2.0 * (a[3] * b[3] + a[4] * b[4] + a[5] * b[5]);
-}
-
-/* Below this x = dt/tau the series of phi3(x) = x - 2(1 - e^-x) + (1 - e^-2x)/2 is used (the
- * closed form loses digits to cancellation as x^3 / x; at x = 0.5 the loss is < 2 digits). */
-#define PHI3_SERIES_X 0.5
-/* Terms of that series: the k-th term is below 0.5^k / k! < 1e-19 relative for k = 20. */
-#define PHI3_SERIES_TERMS 20
-
-/* phi3(x) / x^2 for x > 0: sum_{k>=3} (-1)^(k+1) (2^(k-1) - 2) x^(k-2) / k!. */
-static double phi3_over_x2(double x) {
-  if (x >= PHI3_SERIES_X) return (x + 2.0 * expm1(-x) - 0.5 * expm1(-2.0 * x)) / (x * x);
-  double s = 0.0, xp = x, fact = 6.0, p2 = 4.0; /* x^(k-2), k!, 2^(k-1) for k = 3 */
-  for (int k = 3; k < 3 + PHI3_SERIES_TERMS; k++) {
-    s += ((k % 2) ? 1.0 : -1.0) * (p2 - 2.0) * xp / fact;
-    xp *= x;
-    fact *= (double)(k + 1);
-    p2 *= 2.0;
+/* QLV dissipation of one cell over a substep [J] (ledger of material.h): the branches' stress work
+ * from the committed state (m->u, hist_old) to the trial state (u_new, hist_new) minus the change of
+ * their stored energy, Gauss-point sum with the degradation factors. */
+static double cell_dissipation(const struct ns_mech *m, int i, int j, int k, const double *u_new, double dt) {
+  const size_t cell = ns_mech_cell_index(m, i, j, k);
+  const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
+  const size_t ss = m->hist_ss[m->cell_mat[cell]];
+  if (ss == 0 || !(dt > 0.0)) return 0.0;
+  struct ns_q1cell c;
+  ns_q1cell_setup(m->g, i, j, k, &c);
+  const int nen = m->nen, nc = m->nc;
+  double uo[NLOC_MAX], un[NLOC_MAX], Fo[9], Fn[9];
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nc; comp++) {
+      const size_t dof = c.node[a] * (size_t)nc + (size_t)comp;
+      uo[a * nc + comp] = m->u[dof];
+      un[a * nc + comp] = u_new[dof];
+    }
+  struct ns_q1dmap D;
+  double s = 0.0;
+  for (int q = 0; q < m->ngp; q++) {
+    ns_q1cell_dmap(m->ndim, &c, q, &D);
+    point_F(m, &D, uo, Fo);
+    point_F(m, &D, un, Fn);
+    const size_t off = m->hist_off[cell] + (size_t)q * ss;
+    const double *ho = m->hist_old + off, *hn = m->hist_new + off;
+    const double d = ns_material_qlv_work(mat, Fo, Fn, dt, ho, hn) -
+                     (ns_material_qlv_energy(mat, Fn, hn) - ns_material_qlv_energy(mat, Fo, ho));
+    s += c.w[q] * m->degr[cell * (size_t)m->ngp + (size_t)q] * d;
   }
   return s;
 }
 
-/* Dissipation of one Gauss point over a substep dt [J/m^3 of reference volume], undegraded:
- * branch i with H(s) = a e^(-s/tau) + b (1 - e^(-s/tau)), a = H_i^n, b = g_i dS_e / x,
- * x = dt / tau_i (the within-step history for which the recursive update is exact), rate
- * |H|^2 / (2 mu g_i tau_i), integral
- *   [ |a|^2 phi1 + 2 g (a:dS) phi2 / x + g^2 |dS|^2 phi3 / x^2 ] / (2 mu g),
- * phi1 = (1 - e^-2x)/2, phi2 = (1 - e^-x)^2 / 2, phi3 = x - 2 (1 - e^-x) + (1 - e^-2x)/2. */
-static double point_dissipation(const struct ns_material *mat, double dt, const double *hold, const double *hnew) {
-  const int n = mat->nprony;
-  double dS[6];
-  for (int c = 0; c < 6; c++) dS[c] = hnew[6 * n + c] - hold[6 * n + c];
-  const double dS2 = sym6_dot(dS, dS);
-  double d = 0.0;
-  for (int i = 0; i < n; i++) {
-    const double g = mat->g[i];
-    if (!(g > 0.0)) continue;
-    const double x = dt / mat->tau[i];
-    const double *a = hold + 6 * i;
-    const double em = -expm1(-x);
-    const double phi1 = -0.5 * expm1(-2.0 * x), phi2_x = 0.5 * em * em / x;
-    d += (sym6_dot(a, a) * phi1 + 2.0 * g * sym6_dot(a, dS) * phi2_x + g * g * dS2 * phi3_over_x2(x)) /
-         (2.0 * mat->mu * g);
-  }
-  return d;
-}
-
-void ns_mech_kern_dissipation(const struct ns_mech *m, double dt, double *cellv) {
+void ns_mech_kern_dissipation(const struct ns_mech *m, const double *u_new, double dt, double *cellv) {
   const int n0 = m->ncell[0], n1 = m->ncell[1], n2 = m->ncell[2];
-#pragma omp parallel for collapse(2) default(none) shared(m, cellv) firstprivate(dt, n0, n1, n2) schedule(static)
+#pragma omp parallel for collapse(2) default(none) shared(m, u_new, cellv) firstprivate(dt, n0, n1, n2)              \
+    schedule(static)
   for (int k = 0; k < n2; k++)
     for (int j = 0; j < n1; j++)
-      for (int i = 0; i < n0; i++) {
-        const size_t cell = ns_mech_cell_index(m, i, j, k);
-        const struct ns_material *mat = &m->mats[m->cell_mat[cell]];
-        const size_t ss = m->hist_ss[m->cell_mat[cell]];
-        double s = 0.0;
-        if (ss > 0 && dt > 0.0) {
-          struct ns_q1cell c;
-          ns_q1cell_setup(m->g, i, j, k, &c);
-          for (int q = 0; q < m->ngp; q++) {
-            const size_t off = m->hist_off[cell] + (size_t)q * ss;
-            s += c.w[q] * m->degr[cell * (size_t)m->ngp + (size_t)q] *
-                 point_dissipation(mat, dt, m->hist_old + off, m->hist_new + off);
-          }
-        }
-        cellv[cell] = s;
-      }
+      for (int i = 0; i < n0; i++) cellv[ns_mech_cell_index(m, i, j, k)] = cell_dissipation(m, i, j, k, u_new, dt);
 }
 
 /* Free energy and instantaneous elastic energy of one cell at the committed state [J]. */
@@ -494,12 +464,7 @@ static void cell_free_energy(const struct ns_mech *m, int i, int j, int k, doubl
     point_F(m, &D, ue, F);
     double W = NAN;
     if (ns_material_iso(mat, F, P, NULL, &W)) W = NAN;
-    double branch = 0.0;
-    if (ss > 0) {
-      const double *h = m->hist_old + m->hist_off[cell] + (size_t)q * ss;
-      for (int p = 0; p < mat->nprony; p++)
-        if (mat->g[p] > 0.0) branch += sym6_dot(h + 6 * p, h + 6 * p) / (4.0 * mat->mu * mat->g[p]);
-    }
+    const double branch = ss > 0 ? ns_material_qlv_energy(mat, F, m->hist_old + m->hist_off[cell] + (size_t)q * ss) : 0.0;
     const double gq = m->degr[cell * (size_t)ngp + (size_t)q];
     e_free += c.w[q] * gq * (g_inf * W + branch);
     e_inst += c.w[q] * gq * W;

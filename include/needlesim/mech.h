@@ -313,13 +313,15 @@ enum ns_status ns_mech_set_region_velocity(struct ns_mech *m, int id, const doub
  * elasticity with rho_inf = 1 and O(dt^2) otherwise. */
 struct ns_mech_energy {
   double kinetic;  /* (1/2) v . M v [J] (0 without dynamics) */
-  double stored;   /* Helmholtz free energy [J]: sum over Gauss points of w g (g_inf W_iso(F) +
-                      sum_i |H_i|^2 / (4 mu g_i)) plus V U(Jbar) per cell (H_i the Prony stresses,
-                      |.| the Frobenius norm; the branch energy is exact at small strain) */
+  double stored;   /* stored energy [J]: sum over Gauss points of w g (g_inf W_iso(F) + Psi_QLV)
+                      plus V U(Jbar) per cell, Psi_QLV = ns_material_qlv_energy (the branch
+                      energy rho |H_i|^2 / (4 mu g_i), material.h) */
   double strain;   /* integral of ns_mech_cell_energy (instantaneous elastic energy) [J] */
-  double viscous;  /* cumulative QLV dissipation [J], exact integral of the branch dissipation
-                      rate |H_i|^2 / (2 mu g_i tau_i) for the within-substep history of the
-                      recursive update (docs/verification.md, Dynamics) */
+  double viscous;  /* cumulative QLV dissipation [J]: per substep the branches' stress work
+                      (exact for the within-substep history of the recursive update,
+                      ns_material_qlv_work) minus the change of Psi_QLV; stored + viscous is the
+                      stress work at any strain (the small-strain rate |H|^2/(2 mu g tau) with
+                      |H|^2/(4 mu g) was off by tens of % at 30 % strain; tests/unit/test_energy.c) */
   double work_region[NS_MECH_MAX_REGIONS]; /* cumulative work on the body by each displacement
                                               region's constraints [J] */
   double work_dirichlet; /* ... by dofs of the Dirichlet callback [J] */
