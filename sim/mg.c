@@ -2,7 +2,7 @@
  *
  *   ns_mg_create   grid hierarchy (every-other-node coarsening) and level storage
  *   ns_mg_setup    Dirichlet detection, Galerkin operators P^T A P, line factorisations, coarse LU
- *   ns_mg_vcycle   one V-cycle x <- x + V(b - A x)
+ *   ns_mg_vcycle   one cycle x <- x + V(b - A x) (W-cycle below the finest level, see mg_impl.h)
  *   ns_mg_levels   number of levels
  *   ns_mg_free     release everything (NULL is a no-op)
  *
@@ -119,8 +119,13 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
 }
 
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
-  return ns_mg_create_opts(fine, ncomp, NS_MG_COARSE_TARGET, fine->ndim == 3 ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
-                           out, err);
+  enum ns_status s = ns_mg_create_opts(fine, ncomp, NS_MG_COARSE_TARGET,
+                                       fine->ndim == 3 ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES, out, err);
+  if (s == NS_OK) {
+    (*out)->gamma = NS_MG_CYCLE_GAMMA;
+    (*out)->coarse_mult = NS_MG_COARSE_SWEEP_MULT;
+  }
+  return s;
 }
 
 enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t coarse_target,
@@ -132,6 +137,8 @@ enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t c
   mg->ncomp = ncomp;
   mg->smoother = fine->ndim == 3 ? smoother : NS_MG_SMOOTH_LINES;
   mg->plane_dirs = 7;
+  mg->gamma = 1;
+  mg->coarse_mult = 1;
   mg->lev[0].g = fine;
   mg->nlev = 1;
   enum ns_status s = NS_OK;
@@ -491,13 +498,17 @@ static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, in
     return;
   }
   struct ns_mg_level *C = &mg->lev[l + 1];
-  for (int s = 0; s < pre; s++) smooth(mg, L, nc, 0, b, x);
+  /* Coarse levels smooth more; a level whose child is not the (exactly solved) coarsest one
+   * visits it gamma times, each visit continuing from the previous child iterate. */
+  const int mult = l > 0 ? mg->coarse_mult : 1;
+  const int gam = l + 2 < mg->nlev ? mg->gamma : 1;
+  for (int s = 0; s < pre * mult; s++) smooth(mg, L, nc, 0, b, x);
   ns_smat_residual(L->A, b, x, L->r);
   restrict_res(L, C, nc, L->r, C->b);
   ns_vec_set(C->g->nnodes * (size_t)nc, C->x, 0.0);
-  vcycle_level(mg, l + 1, C->b, C->x, pre, post);
+  for (int it = 0; it < gam; it++) vcycle_level(mg, l + 1, C->b, C->x, pre, post);
   prolong_add(L, C, nc, C->x, x);
-  for (int s = 0; s < post; s++) smooth(mg, L, nc, 1, b, x);
+  for (int s = 0; s < post * mult; s++) smooth(mg, L, nc, 1, b, x);
 }
 
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post) {

@@ -55,6 +55,18 @@ struct ns_mg_level {
  * relaxation with inexact (one 2D V-cycle) plane solves (3D default). */
 enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
 
+/* Cycle shape of the top-level hierarchies (ns_mg_create): every level below the finest that is
+ * not the level just above the coarsest is visited NS_MG_CYCLE_GAMMA times per visit of its
+ * parent (2: W-cycle) and smooths with NS_MG_COARSE_SWEEP_MULT times the finest level's sweeps.
+ * Measured on the layered skin operators (contrast 2000, nu 0.45, bench_solver): the V-cycle's
+ * factor 0.42-0.50 (axisymmetric 64..256 cells) and 0.24-0.69 (3D 8..32) is limited by the coarse
+ * levels, whose Galerkin (Q1-like) spaces represent the bending modes of the thin stiff top
+ * layer poorly; the W-cycle with doubled coarse smoothing gives 0.29-0.33 and 0.24-0.44.
+ * Coarse levels cost 2^-l (2D) and 4^-l (3D) of the finest level's work each, so the cycle stays
+ * O(unknowns). The plane smoothers' 2D hierarchies keep plain V-cycles (gamma 1, multiplier 1). */
+#define NS_MG_CYCLE_GAMMA 2
+#define NS_MG_COARSE_SWEEP_MULT 2
+
 /* Sweeps of the 2D V-cycle that solves one plane approximately (pre = post). */
 #define NS_MG_PLANE_SWEEPS 1
 
@@ -66,6 +78,8 @@ struct ns_mg {
   int ncomp, nlev, ready;
   enum ns_mg_smoother smoother;
   int plane_dirs; /* bit m set: relax the planes normal to direction m */
+  int gamma;      /* coarse-level visits per parent visit (1: V-cycle, 2: W-cycle) */
+  int coarse_mult; /* sweep multiplier on the levels below the finest */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
   /* Coarsest level: dense LU (direct == 1) or relaxation. */
   int direct;

@@ -3,7 +3,9 @@
  * Hierarchy: vertex-centred coarsening (ns_grid_coarsen: every other node), prolongation P by
  * (bi/tri)linear interpolation in physical coordinates, restriction P^T, Galerkin coarse operators
  * A_c = P^T A P (stays a 3^ndim-point block stencil, robust to coefficient jumps), a smoother
- * robust to the graded grids' anisotropy, a direct or iterated solve on the coarsest grid.
+ * robust to the graded grids' anisotropy, a direct or iterated solve on the coarsest grid. The
+ * cycle is a V-cycle on the finest level and a W-cycle with doubled smoothing below it (the
+ * coarse Galerkin spaces need the extra work on the thin stiff layers; see sim/mg_impl.h).
  * Dirichlet dofs of the fine operator (unit diagonal, zero row/column) are kept out of the
  * interpolation so that coarse corrections never touch them.
  * Krylov: preconditioned CG with a symmetric V-cycle for symmetric operators; right-preconditioned
@@ -52,7 +54,8 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
 enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
                            struct ns_linsolve_info *info, struct ns_err *err);
 
-/* One V-cycle as a stand-alone iteration x <- x + V(b - A x) (benchmarks measure its factor). */
+/* One multigrid cycle as a stand-alone iteration x <- x + V(b - A x) (benchmarks measure its
+ * factor); the same cycle preconditions the Krylov solvers. */
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err);
 
 int ns_mg_levels(const struct ns_mg *mg);
