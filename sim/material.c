@@ -57,15 +57,8 @@ enum { NS_JACOBI_MAX_SWEEPS = 60 };
 
 /* Inverse transpose F^-T of a 3x3 matrix with determinant J != 0 (cofactor matrix / J). */
 static void inv_transpose3(const double F[9], double J, double FiT[9]) {
-  FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
-  FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
-  FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
-  FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
-  FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
-  FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
-  FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
-  FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
-  FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+  ns_cof3(F, FiT);
+  for (int k = 0; k < 9; k++) FiT[k] /= J;
 }
 
 static int all_finite(const double *x, int n) {
