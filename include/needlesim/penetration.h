@@ -44,7 +44,8 @@ struct ns_pen_spec {
   double axis_cell, surface_cell; /* first cell at the axis / at the surface [m] */
   double friction;             /* Coulomb coefficient; NAN: each node's layer value */
   int elastic;                 /* 1: drop the Prony terms (elastic tissue, tests) */
-  int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 1) */
+  int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 0.5; the algorithmic
+                                  dissipation is a ledger entry, result.numerical) */
   int aug_updates;             /* Uzawa updates per output step (0: pure penalty) */
   int snapshots;               /* 1: keep the field at maximum insertion for ns_pen_write */
   /* Cutting (cohesive ties along the needle path, cohesive.h; docs/penetration.md). */
@@ -131,6 +132,8 @@ struct ns_pen_result {
                                the residual grew (energy released by a jump with nowhere to go in
                                a quasi-static run) [J] */
   double energy_error_raw;  /* as energy_error without subtracting jump_loss */
+  double *numerical;        /* series: cumulative algorithmic dissipation of the generalized-alpha
+                               integrator (dynamics = 1; mech.h ns_mech_energy.numerical) [J] */
   size_t ntie;              /* ties on the wall, bottom up */
   double *tie_z;            /* reference z of each tie [m] [ntie] */
   double *tie_damage, *tie_opening; /* at maximum insertion [ntie] (damage 1, opening [m]) */

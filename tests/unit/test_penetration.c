@@ -14,7 +14,9 @@
  *   pen_energy         QLV: work = stored + viscous + ties + fracture + interface (+ jump
  *                      loss, reported) within 2 %
  *   pen_blunt          a blunter tip (larger tip and cut radius) needs a larger puncture force
- *   pen_rate           faster insertion (QLV) gives a larger penetration fraction
+ *   pen_rate           slow press (1 mm/s) vs impact (3 m/s), QLV and inertia in both: less
+ *                      tenting and a larger penetration fraction at impact; the impact's
+ *                      ledger with kinetic energy within 2 %
  *   pen_age            80 y vs 20 y skin: the direction documented in docs/penetration.md
  *   pen_write          series, summary, events and snapshots are written with units (read back)
  */
@@ -269,18 +271,51 @@ static void pen_blunt(void **state) {
   ns_pen_result_free(&r);
 }
 
+/* Slow press versus impact (issue 4: "impact insertion at 1-10 m/s and pen strokes behave
+ * differently from slow pressing"; "faster insertion gives a larger penetration_fraction").
+ * Both runs have the same physics switches (QLV and inertia on, frictionless) on the same grid,
+ * the coarse grid of pen_grid (8 radial cells, SC / 2, 20 um path cells: the impact run needs
+ * several substeps per output step and the fine grid costs 30 s); only the speed differs:
+ * 1 mm/s (a slow press, inertia negligible) and 3 m/s (an impact applicator or a fast pen
+ * stroke, at the shear wave speed sqrt(mu / rho) ~ 3 m/s of the dermis). */
+#define RATE_SLOW 1e-3
+#define RATE_FAST 3.0
+
 static void pen_rate(void **state) {
   (void)state;
-  const struct ns_pen_result *b = base_case();
   const struct ns_skin sk = cut_skin(35.0);
   struct ns_pen_spec s = cut_spec(&sk);
-  s.speed = 10e-3; /* 10 mm/s: 45 ms, shorter than the slow Prony time (0.25 s at 35 y) */
-  struct ns_pen_result r;
-  run_ok(&s, &r, "10 mm/s");
-  /* QLV: the faster insertion meets stiffer (less relaxed) tissue, which tents less for the
-   * same wall load, so the cut starts earlier and reaches deeper at the same travel. */
-  assert_true(r.penetration_fraction > b->penetration_fraction);
-  ns_pen_result_free(&r);
+  s.cells_r = 8;
+  s.surface_cell = sk.layer[0].thickness.value / 2.0;
+  s.path_cell = 20e-6;
+  s.dynamics = 1;
+  struct ns_pen_result slow, fast;
+  s.speed = RATE_SLOW;
+  run_ok(&s, &slow, "1 mm/s (inertia on)");
+  s.speed = RATE_FAST;
+  run_ok(&s, &fast, "3 m/s (inertia on)");
+  const size_t k = fast.n - 1;
+  printf("  impact at %.1f um: work %.4e J = stored %.4e + kinetic %.4e + viscous %.4e + ties %.4e + fracture %.4e "
+         "+ interface %.4e + numerical %.4e\n",
+         fast.tip_depth[k] * 1e6, fast.work[k], fast.stored[k], fast.kinetic[k], fast.viscous[k], fast.tie_energy[k],
+         fast.fracture_energy[k], fast.interface[k], fast.numerical[k]);
+  assert_true(slow.nevents >= 1 && fast.nevents >= 1);
+  /* The tissue ahead of the tip cannot move away at speeds near its shear wave speed: the skin
+   * tents less before the stratum corneum is cut (Mahvash & Dupont 2010, IEEE TBME 57:934: the
+   * deflection at rupture falls with the insertion speed). */
+  assert_true(fast.tenting < slow.tenting);
+  /* Less tenting: the cut starts earlier and goes deeper at the same travel. */
+  assert_true(fast.penetration_fraction > slow.penetration_fraction);
+  /* The impact's ledger with the kinetic energy (and the integrator's algorithmic dissipation as
+   * its own entry) within the issue's 2 %, without the jump-loss correction of quasi-static
+   * runs; the kinetic energy must be a real part of it (above 1 % of the work) for the check to
+   * test the inertia bookkeeping at all. */
+  assert_true(fast.kinetic[k] > 0.01 * fast.work[k]);
+  assert_true(fast.energy_error_raw < 0.02);
+  /* The slow press with inertia is the quasi-static problem: kinetic energy negligible. */
+  assert_true(slow.kinetic[slow.n - 1] < 1e-6 * slow.work[slow.n - 1]);
+  ns_pen_result_free(&slow);
+  ns_pen_result_free(&fast);
 }
 
 static void pen_age(void **state) {
