@@ -6,8 +6,9 @@
  *                      travel beyond the needle, too coarse a surface grid: NS_EINPUT with the key
  *   pen_tenting        full grid (fracture = 0): the surface follows the tip, the force grows
  *   pen_core           the annular (cut) model before any tie breaks against the full-axis model
- *                      at the same small depth: the missing core r < r0 lowers the force (printed,
- *                      bounded)
+ *                      at the same small depth: the missing core r < r0 = rho lowers the force
+ *                      (printed, bounded; its convergence to 1 as r0 -> 0 is measured by
+ *                      tests/verify/verify_pen_core.c, too slow for here)
  *   pen_cut            CUT_CASE: the stratum corneum is perforated; events in layer order, cut
  *                      front monotone, summary consistent with the series
  *   pen_grid           puncture force on two grids (every cell size halved) within 5 %
@@ -174,7 +175,10 @@ static void pen_core(void **state) {
   /* Before any tie softens the annular model is the full model with a radially rigid core
    * r < r0 that slides freely in z, and with no tissue under the tip's cap. At 30 um (elastic,
    * frictionless) the two forces must agree in order of magnitude; the missing core carries the
-   * cap's share of the load, so the annular force is the lower one. */
+   * cap's share of the load, so the annular force is the lower one. With r0 below rho cos theta
+   * the cap presses on the surface and the ratio goes to 1 (verify_pen_core: 0.99-1.02 for r0 =
+   * 2.5-0.625 um), but those runs take minutes and the cut does not pass its first tie there
+   * (docs/penetration.md 3.1), so the default r0 = rho is what is tested here. */
   const struct ns_skin sk = skin_at(35.0);
   struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
   s.travel = 30e-6;
