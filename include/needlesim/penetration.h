@@ -134,6 +134,10 @@ struct ns_pen_result {
   double energy_error_raw;  /* as energy_error without subtracting jump_loss */
   double *numerical;        /* series: cumulative algorithmic dissipation of the generalized-alpha
                                integrator (dynamics = 1; mech.h ns_mech_energy.numerical) [J] */
+  double *core_release;     /* series: cumulative energy released by the sacrificial core r < r0
+                               (fracture = 1; 0 before the cut): the stored energy of core cells
+                               whose degradation was lowered after a step, and the penalty energy
+                               of axis nodes that left the contact [J] */
   size_t ntie;              /* ties on the wall, bottom up */
   double *tie_z;            /* reference z of each tie [m] [ntie] */
   double *tie_damage, *tie_opening; /* at maximum insertion [ntie] (damage 1, opening [m]) */

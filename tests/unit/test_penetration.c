@@ -5,15 +5,14 @@
  *                      speed with and without a force limit, cut radius above the shaft radius,
  *                      travel beyond the needle, too coarse a surface grid: NS_EINPUT with the key
  *   pen_tenting        full grid (fracture = 0): the surface follows the tip, the force grows
- *   pen_core           the annular (cut) model before any tie breaks against the full-axis model
- *                      at the same small depth: the missing core r < r0 = rho lowers the force
- *                      (printed, bounded; its convergence to 1 as r0 -> 0 is measured by
- *                      tests/verify/verify_pen_core.c, too slow for here)
+ *   pen_core           the cutting model (sacrificial core r < r0 + tied annulus) before any tie
+ *                      softens against the full-axis model at 30 um: within 10 %, force > 0
+ *                      from the first output point
  *   pen_cut            CUT_CASE: the stratum corneum is perforated; events in layer order, cut
  *                      front monotone, summary consistent with the series
  *   pen_grid           puncture force on two grids (every cell size halved) within 5 %
- *   pen_energy         QLV: work = stored + viscous + ties + fracture + interface (+ jump
- *                      loss, reported) within 2 %
+ *   pen_energy         QLV: work = stored + viscous + ties + fracture + interface + core
+ *                      release (+ jump loss, reported) within 2 %
  *   pen_blunt          a blunter tip (larger tip and cut radius) needs a larger puncture force
  *   pen_rate           slow press (1 mm/s) vs impact (3 m/s), QLV and inertia in both: less
  *                      tenting and a larger penetration fraction at impact; the impact's
@@ -172,13 +171,14 @@ static const struct ns_pen_result *base_case(void) {
 
 static void pen_core(void **state) {
   (void)state;
-  /* Before any tie softens the annular model is the full model with a radially rigid core
-   * r < r0 that slides freely in z, and with no tissue under the tip's cap. At 30 um (elastic,
-   * frictionless) the two forces must agree in order of magnitude; the missing core carries the
-   * cap's share of the load, so the annular force is the lower one. With r0 below rho cos theta
-   * the cap presses on the surface and the ratio goes to 1 (verify_pen_core: 0.99-1.02 for r0 =
-   * 2.5-0.625 um), but those runs take minutes and the cut does not pass its first tie there
-   * (docs/penetration.md 3.1), so the default r0 = rho is what is tested here. */
+  /* Before any tie softens the cutting model is the full model with the core r < r0 = rho as
+   * sacrificial material (one cell column, intact here) and the wall r = r0 tied radially. At
+   * 30 um (elastic, frictionless, table skin) the cap presses on the core from the first step
+   * and the two forces must agree. Not to 2 %, for two measured reasons (docs/penetration.md
+   * 3.1): the single core column carries the cap's load on the axis node alone (the full grid
+   * has 2 um cells there): 0.932; with core cells as wide as the first annulus cell (5 columns)
+   * the ratio is 1.087, i.e. the ties (stiffness 2e12 Pa/m) hold the wall's radial displacement
+   * that the full model lets out under the cap. Both deviations are below 10 %: the bound. */
   const struct ns_skin sk = skin_at(35.0);
   struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
   s.travel = 30e-6;
@@ -190,11 +190,12 @@ static void pen_core(void **state) {
   s.fracture = 0;
   run_ok(&s, &full, "full grid (axis)");
   s.fracture = 1;
-  run_ok(&s, &cut, "annulus r0 = 10 um");
+  run_ok(&s, &cut, "core + annulus, r0 = 10 um");
   const double ratio = cut.force[cut.n - 1] / full.force[full.n - 1];
-  printf("  force at 30 um: annulus / full = %.3f\n", ratio);
-  assert_true(ratio < 1.0);
-  assert_true(ratio > 0.3);
+  printf("  force at 30 um: (core + annulus) / full = %.4f\n", ratio);
+  assert_true(fabs(ratio - 1.0) < 0.1);
+  /* The cap touches material from the first output point on (no force-free travel). */
+  assert_true(cut.force[1] > 0.0);
   ns_pen_result_free(&full);
   ns_pen_result_free(&cut);
 }
@@ -240,19 +241,23 @@ static void pen_grid(void **state) {
 
 static void pen_energy(void **state) {
   (void)state;
-  /* The base case (QLV, frictionless, through the SC perforation and 47 um of cut): work =
-   * stored + viscous + tie_energy + fracture_energy + interface (+ kinetic and friction, both 0
+  /* The base case (QLV, frictionless, through the SC perforation and the cut): work =
+   * stored + viscous + tie_energy + fracture_energy + interface + core_release (+ kinetic and friction, both 0
    * here; + jump loss, printed) within 2 % of the maximum work (the issue's acceptance). The
    * needle work is trapezoidal per committed substep, the ties' energies are state functions, so
    * the remaining error is the time discretisation of the work and of the QLV dissipation. */
   const struct ns_pen_result *r = base_case();
   const size_t k = r->n - 1;
-  printf("  work %.4e J = stored %.4e + viscous %.4e + ties %.4e + fracture %.4e + interface %.4e + jump loss "
-         "%.4e; residual %.4e; max relative error %.2e (raw %.2e)\n",
+  printf("  work %.4e J = stored %.4e + viscous %.4e + ties %.4e + fracture %.4e + interface %.4e + core release "
+         "%.4e + jump loss %.4e; residual %.4e; max relative error %.2e (raw %.2e)\n",
          r->work[k], r->stored[k], r->viscous[k], r->tie_energy[k], r->fracture_energy[k], r->interface[k],
-         r->jump_loss[k],
-         r->work[k] - r->stored[k] - r->viscous[k] - r->tie_energy[k] - r->fracture_energy[k] - r->interface[k],
+         r->core_release[k], r->jump_loss[k],
+         r->work[k] - r->stored[k] - r->viscous[k] - r->tie_energy[k] - r->fracture_energy[k] - r->interface[k] -
+             r->core_release[k],
          r->energy_error, r->energy_error_raw);
+  /* The core's release is a real part of the balance (it is 8 % of the work here): without it
+   * the check would not test the sacrificial core's bookkeeping. */
+  assert_true(r->core_release[k] > 0.0);
   assert_true(r->nevents >= 1); /* the balance is checked across a perforation */
   assert_true(r->fracture_energy[k] > 0.0);
   assert_true(r->energy_error < 0.02);
