@@ -142,6 +142,7 @@ struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   s.path_cell = 0.0;
   s.force_limit = NAN;
   s.threads = 0;
+  s.cancel = NULL;
   return s;
 }
 
@@ -891,6 +892,7 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
     o.newton_atol = PEN_NEWTON_AFLOOR * fmin(gc * TWO_PI * pr->pg.r0, e_d * pr->pg.r0 * s->travel);
   }
   NS_TRY(ns_mech_create(g, pr->pg.mat, NS_NLAYERS, pr->pg.cell_layer, &o, &pr->m, err));
+  ns_mech_set_cancel(pr->m, s->cancel);
   NS_TRY(ns_mech_set_face(pr->m, NS_FACE_AXI_BOTTOM, NS_BC_FIXED, err));
   NS_TRY(ns_mech_set_face(pr->m, NS_FACE_AXI_RMAX, NS_BC_SLIDING, err));
   if (s->dynamics) {

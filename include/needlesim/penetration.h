@@ -25,6 +25,7 @@
 #ifndef NEEDLESIM_PENETRATION_H
 #define NEEDLESIM_PENETRATION_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,9 @@ struct ns_pen_spec {
   double force_limit;
   int threads;                 /* OpenMP threads of the run; 0: automatic (1 below PEN_SERIAL_NODES
                                   grid nodes, where threading costs more than it gains) */
+  const volatile sig_atomic_t *cancel; /* polled between Newton iterations (NULL: none); a set
+                                          flag stops the run with NS_EINTERRUPTED (the CLI's
+                                          SIGINT/SIGTERM flag) */
 };
 
 /* A layer perforated: the cut front (deepest broken tie) passed the layer's bottom. */
