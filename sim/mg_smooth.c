@@ -19,8 +19,10 @@
  * A sweep then costs one pass over the matrix plus the two factor blocks per node:
  *   forward  y_k = G_k (rhs_k - L_k y_{k-1})   (y stored in x in place)
  *   backward x_k = y_k - C_k x_{k+1}.
- * Kernels are specialised for ncomp 1..3 and ndim 2, 3 (always-inline template + dispatch), and
- * interior nodes take a branch-free path without bounds checks.
+ * Kernels are specialised for ncomp 1..3 and ndim 2, 3 (always-inline template, dispatched
+ * inside the parallel region so that the sizes are compile-time constants there), and interior
+ * nodes take a path without bounds checks. Each thread solves a few lines of a colour in
+ * lockstep (independent recursions overlap) and prefetches the operator rows a few steps ahead.
  */
 #include <math.h>
 #include <stddef.h>
@@ -30,9 +32,12 @@
 
 #define NS_INLINE static inline __attribute__((always_inline))
 
-/* Lines solved in lockstep by one thread (see solve_batch). */
+/* Lines solved in lockstep by one thread (see solve_batch). Measured on the 513^2 axisymmetric
+ * skin operator (bench_solver, 1 thread): 4 lines beat 2, 6, 8 and 16 along both directions; r
+ * lines take 5.5 ms per sweep with 4, 8.5 ms with 8 and 11 ms with 16, whose forward pass no
+ * longer leaves the factors and x of the batch in L2 for the back substitution. */
 #ifndef NS_LINE_BATCH
-#define NS_LINE_BATCH 8
+#define NS_LINE_BATCH 4
 #endif
 
 /* Steps ahead along the line at which a batch prefetches its operator rows (see prefetch_step). */
@@ -43,8 +48,9 @@
 /* Cache line size of x86-64 and ARMv8 server cores [bytes]. */
 #define NS_CACHE_LINE 64
 
-/* Grids with fewer nodes are swept by one thread: a sweep of 4096 nodes takes ~0.1 ms, the
- * order of the fork/join cost of a parallel region on a loaded machine. */
+/* Grids with fewer nodes are swept by one thread: a sweep of 4096 nodes takes ~0.06 ms
+ * (axisymmetric, ncomp 2, in cache), the order of the fork/join cost of a parallel region on a
+ * loaded machine. */
 #ifndef NS_SWEEP_PARALLEL_MIN_NODES
 #define NS_SWEEP_PARALLEL_MIN_NODES 4096
 #endif
@@ -185,6 +191,7 @@ struct sweep_ctx {
   int dir[27][3];            /* direction triple of every stencil entry */
   int gn[3];                 /* grid nodes per direction */
   int sL;                    /* stencil index of the in-line entry towards k - 1 */
+  size_t nnodes;             /* grid nodes */
   int d, o1, o2, len, n1, n2;
   ptrdiff_t s1, s2, sd;      /* node strides across (o1, o2) and along (d) the line */
 };
@@ -246,10 +253,14 @@ NS_INLINE void prefetch_step(const int nc, const int ndim, const struct sweep_ct
   for (size_t o = 0; o < 2 * (size_t)nb * sizeof(double); o += NS_CACHE_LINE) __builtin_prefetch(pf + o);
   __builtin_prefetch(c->b + node * (size_t)nc);
   __builtin_prefetch(c->x + node * (size_t)nc);
-  __builtin_prefetch(c->x + (size_t)((ptrdiff_t)node + c->s1) * (size_t)nc);
+  /* The node across the line (clamped to the grid: the last line has none). */
+  const size_t last = c->nnodes - 1;
+  size_t n1 = node + (size_t)c->s1;
+  __builtin_prefetch(c->x + (n1 < last ? n1 : last) * (size_t)nc);
   if (ndim == 3) {
-    __builtin_prefetch(c->x + (size_t)((ptrdiff_t)node + c->s2) * (size_t)nc);
-    __builtin_prefetch(c->x + (size_t)((ptrdiff_t)node + c->s1 + c->s2) * (size_t)nc);
+    size_t n2 = node + (size_t)c->s2, n12 = n2 + (size_t)c->s1;
+    __builtin_prefetch(c->x + (n2 < last ? n2 : last) * (size_t)nc);
+    __builtin_prefetch(c->x + (n12 < last ? n12 : last) * (size_t)nc);
   }
 }
 
@@ -336,6 +347,7 @@ void ns_mg_lines_sweep(const struct ns_mg_level *lev, int nc, int d, int reverse
   dl[d] = -1;
   ctx.sL = ns_smat_stencil_index(ndim, dl);
   ctx.d = d;
+  ctx.nnodes = g->nnodes;
   ctx.len = g->n[d];
   ctx.n1 = g->n[ctx.o1];
   ctx.n2 = g->n[ctx.o2];
