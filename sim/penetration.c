@@ -37,6 +37,7 @@
 #include "needlesim/mech.h"
 #include "needlesim/tensor3.h"
 #include "q1cell.h"
+#include "voldeg.h"
 
 /* pi/2 (M_PI_2 is not in strict C11). */
 #define HALF_PI 1.5707963267948966192313216916398
@@ -531,78 +532,13 @@ static void chain_commit(void *ctx, const double *u, double t) {
     }
 }
 
-/* Volumetric energy of core cell (i, j): V U(Jbar) [J] at u; with f and K (may be NULL)
- * scaled by -fac: the residual -fac U'(Jbar) b_p, b_p = sum_q w_q cof F_q : D_p, and the tangent
- * -fac [U''(Jbar) / V b_p b_r + U'(Jbar) sum_q w_q D_p : d2J/dF2 : D_r] (the mechanics' mean
- * dilatation term, mech_kernels.c, as in damage.c's volumetric degradation). Returns NAN when
- * det F <= 0 at a Gauss point. */
+/* Volumetric energy of core cell (i, j): V U(Jbar) [J] at u; with the residual and K (may be
+ * NULL) of -fac V U(Jbar) added (voldeg.h, as in damage.c's volumetric degradation). Returns NAN
+ * when det F <= 0 at a Gauss point. */
 static double core_vol_cell(const struct ns_grid *g, const struct ns_material *mat, int i, int j, const double *u,
                             double fac, double *residual, struct ns_smat *K) {
-  struct ns_q1cell c;
-  ns_q1cell_setup(g, i, j, 0, &c);
-  enum { NEN = 4, NLOC = 8 };
-  double ue[NLOC], F[NEN][9], C[NEN][9], Jq[NEN], jb = 0.0;
-  struct ns_q1dmap M[NEN];
-  for (int a = 0; a < NEN; a++)
-    for (int comp = 0; comp < 2; comp++) ue[2 * a + comp] = u[2 * c.node[a] + (size_t)comp];
-  for (int q = 0; q < NEN; q++) {
-    ns_q1cell_dmap(2, &c, q, &M[q]);
-    for (int e = 0; e < 9; e++) F[q][e] = 0.0;
-    F[q][0] = F[q][4] = F[q][8] = 1.0;
-    for (int p = 0; p < NLOC; p++)
-      for (int t = 0; t < 3; t++) F[q][M[q].idx[p][t]] += M[q].val[p][t] * ue[p];
-    Jq[q] = ns_det3(F[q]);
-    if (!(Jq[q] > 0.0)) return NAN;
-    ns_cof3(F[q], C[q]);
-    jb += c.w[q] * Jq[q];
-  }
-  jb /= c.vol;
-  double U, dU, d2U;
-  ns_material_vol(mat, jb, &U, &dU, &d2U);
-  if (!residual || fac == 0.0) return c.vol * U;
-  double bv[NLOC];
-  for (int p = 0; p < NLOC; p++) {
-    double s = 0.0;
-    for (int q = 0; q < NEN; q++)
-      for (int t = 0; t < 3; t++) s += c.w[q] * M[q].val[p][t] * C[q][M[q].idx[p][t]];
-    bv[p] = s;
-  }
-  for (int a = 0; a < NEN; a++)
-    for (int comp = 0; comp < 2; comp++) residual[2 * c.node[a] + (size_t)comp] -= fac * dU * bv[2 * a + comp];
-  if (!K) return c.vol * U;
-  double Ke[NLOC * NLOC];
-  for (int p = 0; p < NLOC; p++)
-    for (int r = p; r < NLOC; r++) {
-      double s = d2U / c.vol * bv[p] * bv[r];
-      for (int q = 0; q < NEN; q++) {
-        const double *Cq = C[q];
-        double t2 = 0.0;
-        for (int s1 = 0; s1 < 3; s1++) {
-          const double v1 = M[q].val[p][s1];
-          if (v1 == 0.0) continue;
-          const int iJ = M[q].idx[p][s1], ii = iJ / 3, JJ = iJ % 3;
-          for (int s2 = 0; s2 < 3; s2++) {
-            const double v2 = M[q].val[r][s2];
-            if (v2 == 0.0) continue;
-            const int kL = M[q].idx[r][s2], kk = kL / 3, LL = kL % 3;
-            t2 += v1 * v2 * (Cq[iJ] * Cq[kL] - Cq[3 * ii + LL] * Cq[3 * kk + JJ]) / Jq[q];
-          }
-        }
-        s += dU * c.w[q] * t2;
-      }
-      Ke[p * NLOC + r] = Ke[r * NLOC + p] = -fac * s;
-    }
-  for (int a = 0; a < NEN; a++) {
-    double *row = K->a + c.node[a] * K->bs;
-    for (int b = 0; b < NEN; b++) {
-      int off[3];
-      for (int e = 0; e < 3; e++) off[e] = ((b >> e) & 1) - ((a >> e) & 1);
-      double *blk = row + (size_t)ns_smat_stencil_index(2, off) * 4;
-      for (int r = 0; r < 2; r++)
-        for (int q = 0; q < 2; q++) blk[r * 2 + q] += Ke[(2 * a + r) * NLOC + 2 * b + q];
-    }
-  }
-  return c.vol * U;
+  double e;
+  return ns_voldeg_cell(g, 2, mat, i, j, 0, u, fac, NS_VOLDEG_ALL, residual, K, &e) ? NAN : e;
 }
 
 /* Volumetric degradation of the core: the mechanics degrades only the isochoric part
