@@ -36,6 +36,7 @@
 #include "needlesim/io.h"
 #include "needlesim/penetration.h"
 #include "needlesim/skin.h"
+#include "pen_cases.h"
 
 static struct ns_skin skin_at(double age) {
   struct ns_cfg_skin cfg;
@@ -106,41 +107,15 @@ static void pen_tenting(void **state) {
   ns_pen_result_free(&r);
 }
 
-/* The cutting test case (CUT_CASE). A "micro-scale" skin so that the stratum corneum is cut
- * within a few hundred um of travel: toughness x 0.01 (11 J/m^2, the micro-penetrator scale of
- * Meliga 2017, docs/fracture.md section 5) and tensile strength 1 MPa in every layer, i.e.
- * delta_c = 2 G_c / sigma_c = 23 um and a loaded zone delta_0 / tan(theta) = 8.5 um on the wall
- * (two surface cells of SC/4).
- * Frictionless: with Coulomb friction on the cone the Newton iteration stalls (docs/penetration.md
- * section 5). 1 mm needle, 16 radial cells, surface cell SC/4, path cell 10 um. */
-#define CUT_STRENGTH 1e6
-#define CUT_TOUGHNESS_SCALE 0.01
-#define CUT_TRAVEL 450e-6
-
+/* The cutting test case (CUT_CASE): tests/unit/pen_cases.h. */
 static struct ns_skin cut_skin(double age) {
-  struct ns_cfg_skin cfg;
-  ns_skin_cfg_init(&cfg);
-  cfg.age_years = age;
-  for (int l = 0; l < NS_NLAYERS; l++) cfg.layer[l].tensile_strength = CUT_STRENGTH;
   struct ns_skin sk;
   struct ns_err err = NS_ERR_INIT;
-  assert_int_equal(ns_skin_build(&cfg, &sk, &err), NS_OK);
+  assert_int_equal(ns_test_cut_skin(age, &sk, &err), NS_OK);
   return sk;
 }
 
-static struct ns_pen_spec cut_spec(const struct ns_skin *sk) {
-  struct ns_pen_spec s = ns_pen_spec_defaults(sk);
-  s.fracture = 1;
-  s.toughness_scale = CUT_TOUGHNESS_SCALE;
-  s.friction = 0.0;
-  s.travel = CUT_TRAVEL;
-  s.steps = 4;
-  s.cells_r = 16;
-  s.surface_cell = 0.0; /* SC / 4 */
-  s.path_cell = 10e-6;
-  s.snapshots = 0;
-  return s;
-}
+static struct ns_pen_spec cut_spec(const struct ns_skin *sk) { return ns_test_cut_spec(sk); }
 
 static void run_ok(const struct ns_pen_spec *s, struct ns_pen_result *r, const char *label) {
   struct ns_err err = NS_ERR_INIT;

@@ -1,7 +1,7 @@
 /* verify_pen_blunt.c — make verify: issue 4's acceptance point "a blunter tip needs more force",
  * which the cutting model does NOT meet yet (docs/penetration.md section 4, pen_blunt).
  *
- * The cutting test case of tests/unit/test_penetration.c (CUT_CASE: 35 y forearm, 1 mm needle,
+ * The cutting test case (tests/unit/pen_cases.h, CUT_CASE: 35 y forearm, 1 mm needle,
  * 15 degrees, 1 mm/s, frictionless, toughness x 0.01, strength 1 MPa in every layer; 16 radial
  * cells, surface cell SC/4, 10 um path cells) with tip radius 10 um and 20 um (the cut radius
  * follows the tip radius). Criterion (unchanged from the unit test it came from): the stratum
@@ -16,22 +16,11 @@
 
 #include "needlesim/penetration.h"
 #include "needlesim/skin.h"
-
-/* CUT_CASE's skin and spec (tests/unit/test_penetration.c, where each value is justified). */
-#define CUT_STRENGTH 1e6
-#define CUT_TOUGHNESS_SCALE 0.01
+#include "pen_cases.h"
 
 static int run(const struct ns_skin *sk, double tip_radius, double travel, struct ns_pen_result *r) {
-  struct ns_pen_spec s = ns_pen_spec_defaults(sk);
-  s.fracture = 1;
-  s.toughness_scale = CUT_TOUGHNESS_SCALE;
-  s.friction = 0.0;
+  struct ns_pen_spec s = ns_test_cut_spec(sk);
   s.travel = travel;
-  s.steps = 4;
-  s.cells_r = 16;
-  s.surface_cell = 0.0;
-  s.path_cell = 10e-6;
-  s.snapshots = 0;
   s.needle.tip_radius = tip_radius;
   struct ns_err err = NS_ERR_INIT;
   if (ns_pen_run(&s, r, &err) != NS_OK) {
@@ -46,13 +35,9 @@ static int run(const struct ns_skin *sk, double tip_radius, double travel, struc
 }
 
 int main(void) {
-  struct ns_cfg_skin cfg;
-  ns_skin_cfg_init(&cfg);
-  cfg.age_years = 35.0;
-  for (int l = 0; l < NS_NLAYERS; l++) cfg.layer[l].tensile_strength = CUT_STRENGTH;
   struct ns_skin sk;
   struct ns_err err = NS_ERR_INIT;
-  if (ns_skin_build(&cfg, &sk, &err) != NS_OK) {
+  if (ns_test_cut_skin(35.0, &sk, &err) != NS_OK) {
     printf("[  FAILED  ] skin: %s\n", err.msg);
     return 1;
   }
