@@ -263,25 +263,25 @@ static enum ns_status springs_eval(void *ctx, const struct ns_grid *g, const dou
   return NS_OK;
 }
 
-/* rho_inf = 1 conserves the energy of a linear system exactly. Linear system: the column's lumped
- * mass on linear springs kw per axial dof; the material is 1e6 times softer than the springs'
- * stiffness scale (its finite-strain nonlinearity then enters at ~1e-6 x strain ~ 1e-12),
- * random initial displacement and velocity (every mode excited), 2000 substeps. Energy =
- * kinetic + stored + sum kw u_z^2 / 2. The energy bookkeeping must also see the springs' work:
- * work_extra = -(change of the spring energy). */
-static void energy_trapezoid(void **state) {
-  (void)state;
-  const struct dyn_column c = {2, 16, 2, 0.01, 0.002};
+/* The linear system of the energy tests: a 2 x 16 column 10 mm x 2 mm of a material 1e6 times
+ * softer than the springs' stiffness scale (its finite-strain nonlinearity then enters at
+ * ~1e-6 x strain ~ 1e-12), lumped mass, fixed substep 5e-5 s, linear springs kw = 250 N/m per
+ * axial dof (omega ~ sqrt(250 / 2.5e-6 kg) = 1e4 rad/s: omega dt ~ 0.5). */
+#define SPRING_COLUMN {2, 16, 2, 0.01, 0.002}
+#define SPRING_KW 250.0
+
+static struct ns_mech *springs_problem(const struct dyn_column *c, struct ns_mech_extra *ex, struct ns_grid **g) {
   const struct ns_material mat = dyn_neo(1e-3, 3e-3, 1000.0);
   struct ns_mech_opts o = fixed_dt_opts(5e-5);
   o.newton_atol = 1e-20; /* forces ~1e-5 N, the stress round-off ~1e-3 Pa x 1e-16 x area is negligible */
-  struct ns_grid *g = NULL;
-  struct ns_mech *m = column(&c, &mat, &o, &g);
-  struct springs sp = {250.0}; /* omega ~ sqrt(250 / 2.5e-6 kg) = 1e4 rad/s: omega dt ~ 0.5 */
-  struct ns_mech_extra ex = {springs_eval, NULL, &sp, 1};
-  ns_mech_set_extra(m, &ex);
-  const size_t n = ns_mech_ndof(m);
-  double *u = calloc(n, sizeof *u), *v = calloc(n, sizeof *v);
+  struct ns_mech *m = column(c, &mat, &o, g);
+  ns_mech_set_extra(m, ex);
+  return m;
+}
+
+/* Random initial displacement (1e-7 m scale) and velocity (1e-3 m/s scale), every mode excited:
+ * a fixed xorshift64 sequence, so the runs are reproducible. */
+static void random_state(size_t n, double *u, double *v) {
   uint64_t seed = 0x2545F4914F6CDD1DULL;
   for (size_t i = 0; i < n; i++) {
     seed ^= seed << 13;
@@ -291,6 +291,24 @@ static void energy_trapezoid(void **state) {
     u[i] = 1e-7 * r1;
     v[i] = 1e-3 * (0.5 - r1 * r1);
   }
+}
+
+/* rho_inf = 1 conserves the energy of a linear system exactly. Linear system: the column's lumped
+ * mass on linear springs kw per axial dof; the material is 1e6 times softer than the springs'
+ * stiffness scale (its finite-strain nonlinearity then enters at ~1e-6 x strain ~ 1e-12),
+ * random initial displacement and velocity (every mode excited), 2000 substeps. Energy =
+ * kinetic + stored + sum kw u_z^2 / 2. The energy bookkeeping must also see the springs' work:
+ * work_extra = -(change of the spring energy). */
+static void energy_trapezoid(void **state) {
+  (void)state;
+  const struct dyn_column c = SPRING_COLUMN;
+  struct ns_grid *g = NULL;
+  struct springs sp = {SPRING_KW};
+  struct ns_mech_extra ex = {springs_eval, NULL, &sp, 1};
+  struct ns_mech *m = springs_problem(&c, &ex, &g);
+  const size_t n = ns_mech_ndof(m);
+  double *u = calloc(n, sizeof *u), *v = calloc(n, sizeof *v);
+  random_state(n, u, v);
   ns_mech_set_displacement(m, u);
   ns_mech_set_velocity(m, v);
   dyn_on(m, 1.0, NS_MASS_LUMPED);
@@ -340,26 +358,14 @@ static double spring_energy(const struct ns_mech *m, const struct ns_grid *g, co
  * + numerical, to round-off (for a linear system every other term of the balance is exact). */
 static void energy_numerical(void **state) {
   (void)state;
-  const struct dyn_column c = {2, 16, 2, 0.01, 0.002};
-  const struct ns_material mat = dyn_neo(1e-3, 3e-3, 1000.0);
-  struct ns_mech_opts o = fixed_dt_opts(5e-5);
-  o.newton_atol = 1e-20; /* as in energy_trapezoid */
+  const struct dyn_column c = SPRING_COLUMN;
   struct ns_grid *g = NULL;
-  struct ns_mech *m = column(&c, &mat, &o, &g);
-  struct springs sp = {250.0}; /* omega dt ~ 0.5 for the springs' mode */
+  struct springs sp = {SPRING_KW};
   struct ns_mech_extra ex = {springs_eval, NULL, &sp, 1};
-  ns_mech_set_extra(m, &ex);
+  struct ns_mech *m = springs_problem(&c, &ex, &g);
   const size_t n = ns_mech_ndof(m);
   double *u = calloc(n, sizeof *u), *v = calloc(n, sizeof *v);
-  uint64_t seed = 0x2545F4914F6CDD1DULL;
-  for (size_t i = 0; i < n; i++) {
-    seed ^= seed << 13;
-    seed ^= seed >> 7;
-    seed ^= seed << 17;
-    const double r1 = (double)(seed >> 11) / 9007199254740992.0 - 0.5;
-    u[i] = 1e-7 * r1;
-    v[i] = 1e-3 * (0.5 - r1 * r1);
-  }
+  random_state(n, u, v);
   /* Constrained dofs at rest and at 0 (sliding sides r = 0 and r = W: u_r; fixed bottom: both):
    * a fixed dof with a velocity would oscillate in the scheme's Newmark relations and change the
    * kinetic energy without any work (rho_inf < 1 does not conserve that spurious energy). */
