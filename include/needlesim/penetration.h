@@ -114,7 +114,9 @@ struct ns_pen_result {
   struct ns_pen_event *events; /* perforations in order */
   /* Summary (the study's /summary columns). */
   double peak_force;        /* max force [N] */
-  double puncture_force;    /* force at stratum-corneum perforation [N]; NAN when not perforated */
+  double puncture_force;    /* stratum-corneum puncture force [N]: the peak force over the output points
+                               before the SC perforation event (the force at the first drop); NAN when
+                               not perforated */
   double tenting;           /* surface deflection at the needle at SC perforation [m]; NAN when none */
   double max_cut_depth;     /* deepest opened material point (undeformed) at max insertion [m] */
   double embedded_length;   /* needle length inside the tissue at max insertion: tip depth below the

@@ -13,8 +13,8 @@
  *   pen_grid           puncture force on two grids (every cell size halved) within 5 %
  *   pen_energy         QLV: work = stored + viscous + ties + fracture + interface + core
  *                      release (+ jump loss, reported) within 2 %
- *   (a blunter tip needs a larger puncture force: tests/verify/verify_pen_blunt.c, an unmet
- *   acceptance point of issue 4, kept visible in make verify)
+ *   pen_blunt          issue 4: a blunter tip (20 um vs 10 um, cut radius = tip radius) needs a
+ *                      larger puncture force (the peak before the stratum corneum's perforation)
  *   pen_rate           slow press (1 mm/s) vs impact (3 m/s), QLV and inertia in both: less
  *                      tenting and a larger penetration fraction at impact; the impact's
  *                      ledger with kinetic energy within 2 %
@@ -240,6 +240,36 @@ static void pen_energy(void **state) {
   assert_true(r->energy_error_raw < 0.02);
 }
 
+/* Issue 4: "a blunter tip needs more force" (Roemgens et al. 2014 J Mech Behav Biomed Mater 40:397:
+ * the microneedle puncture force rises with the tip diameter; Davis et al. 2004 J Biomech 37:1155:
+ * the insertion force rises with the tip's interfacial area). CUT_CASE with a 20 um tip (cut radius
+ * = tip radius, the default) against the base case's 10 um tip, same grid and output points. The
+ * puncture force is the peak before the stratum corneum's perforation (penetration.h); only the
+ * direction is tested (the literature gives no number for this micro-scale skin). Measured: 6.07 vs
+ * 5.94 mN (+2.2 %): the wider cap tents the skin with more force (+3 to +6 % between 200 and 390 um
+ * of travel) and both tips perforate at the same travel. The margin is small: above the grid
+ * dependence of the puncture force (pen_grid: +1.5 % with every cell doubled) but of the order of
+ * the force's sawtooth between output points as single ties break (3-5 %), so this test can fail
+ * on another grid or output spacing (docs/penetration.md section 4). The blunter tip's ledger is checked too (its
+ * run at 600 um of travel was off by 17 %, after the cut stalled at the dermis top: not reached
+ * here). */
+static void pen_blunt(void **state) {
+  (void)state;
+  const struct ns_pen_result *sharp = base_case();
+  const struct ns_skin sk = cut_skin(35.0);
+  struct ns_pen_spec s = cut_spec(&sk);
+  s.needle.tip_radius = 2.0 * 10e-6; /* the base case's 10 um, doubled */
+  struct ns_pen_result blunt;
+  run_ok(&s, &blunt, "tip 20 um");
+  assert_true(isfinite(blunt.puncture_force) && isfinite(sharp->puncture_force));
+  printf("  puncture force 20 um tip %.4e N, 10 um tip %.4e N (%+.2f %%)\n", blunt.puncture_force,
+         sharp->puncture_force, 100.0 * (blunt.puncture_force / sharp->puncture_force - 1.0));
+  assert_true(blunt.puncture_force > sharp->puncture_force);
+  /* The issue's 2 % ledger, as pen_energy. */
+  assert_true(blunt.energy_error < 0.02);
+  ns_pen_result_free(&blunt);
+}
+
 /* Slow press versus impact (issue 4: "impact insertion at 1-10 m/s and pen strokes behave
  * differently from slow pressing"; "faster insertion gives a larger penetration_fraction").
  * Both runs have the same physics switches (QLV and inertia on, frictionless) on the same grid,
@@ -348,7 +378,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pen_bad_input), cmocka_unit_test(pen_tenting), cmocka_unit_test(pen_core),
       cmocka_unit_test(pen_cut),       cmocka_unit_test(pen_grid),    cmocka_unit_test(pen_energy),
-      cmocka_unit_test(pen_rate),    cmocka_unit_test(pen_age),
+      cmocka_unit_test(pen_blunt),     cmocka_unit_test(pen_rate),    cmocka_unit_test(pen_age),
       cmocka_unit_test(pen_write),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
