@@ -5,7 +5,7 @@
  *   ns_body_check, ns_body_radius_at, ns_body_distance      profile geometry
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes               contact node sets with areas
- *   ns_contact_set_friction                                 per-node Coulomb coefficient
+ *   ns_contact_set_friction, ns_contact_set_penalty         per-node Coulomb coefficient, penalty
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip
  *   ns_contact_extra                                        residual/tangent hook for mech
  *   ns_contact_step, ns_contact_update, ns_contact_augment  solve, outputs, Uzawa update
@@ -469,6 +469,16 @@ enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu
   return NS_OK;
 }
 
+enum ns_status ns_contact_set_penalty(struct ns_contact *c, size_t i, double k, struct ns_err *err) {
+  if (i >= c->n) return ns_err_set(err, NS_EINPUT, "contact: node entry %zu out of range (%zu)", i, c->n);
+  if (!(k > 0.0) || !isfinite(k)) return ns_err_set(err, NS_EINPUT, "contact: penalty stiffness %g Pa/m must be > 0", k);
+  struct ns_contact_node *e = &c->nodes[i];
+  /* The rounding's pressure scale smoothing * E = w k is kept. */
+  e->w *= e->k / k;
+  e->k = k;
+  return NS_OK;
+}
+
 void ns_contact_set_tip(struct ns_contact *c, double z_tip) {
   c->z_tip = z_tip;
   c->tip_fn = NULL;
@@ -572,12 +582,17 @@ static double friction_tau(const struct ns_contact_node *e, const double x[2], d
   /* Stick predictor: at the start of a substep (the node still at its committed position) the
    * trial slip is the body's motion alone, and returning it to the Coulomb bound would give a
    * slip tangent that cannot carry the node along with the body; the first Newton iterate is
-   * therefore taken as sticking (residual and tangent) when the node stuck in the last committed
-   * substep (a sliding node keeps sliding), and the return mapping applies from the next
-   * iterate on. Converged states are unaffected (a converged node has moved, or it sticks
+   * therefore taken as sticking (residual and tangent) when the node was in contact and stuck in
+   * the last committed substep (a sliding node keeps sliding), and the return mapping applies
+   * from the next iterate on. A node that was not in contact at the commit gets no predictor: its
+   * committed position lies off the body, so "sticking" would drag it with the body back to that
+   * relative position, i.e. out of contact (measured in the needle insertion: the wall's top node,
+   * touched by the cone within the substep, was pulled 4.3 um out of contact by the first
+   * iterate, and the line search then stalled at the contact edge at a residual that did not
+   * shrink with the substep). Converged states are unaffected (a converged node has moved, or it sticks
    * with the same traction, or the body did not move and tau_tr is the committed traction). */
   const int predictor =
-      predict_ok && !fresh && (predict_ok == 2 || !e->slip_c) && x[0] == e->xc[0] && x[1] == e->xc[1];
+      predict_ok && !fresh && e->contact_c && (predict_ok == 2 || !e->slip_c) && x[0] == e->xc[0] && x[1] == e->xc[1];
   if (predictor || !(f > 0.0)) {
     *slip = e->slip_c;
     if (dtau)
@@ -684,6 +699,7 @@ static void contact_commit(void *ctx, const double *u, double t) {
         c->dissipation += e->area * tau * ((gtr - ge_old) - (ge_new - ge_old));
       }
       if (!(pr > 0.0)) e->slip_c = 0;
+      e->contact_c = pr > 0.0;
       e->ge = ge_new;
       e->xc[0] = x[0];
       e->xc[1] = x[1];

@@ -60,6 +60,7 @@
  *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes              which nodes can touch the body
+ *   ns_contact_set_friction, ns_contact_set_penalty        per-node coefficient and penalty
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip     the body's position z_tip(t)
  *   ns_contact_extra                                       the hook for ns_mech_set_extra
  *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
@@ -129,6 +130,7 @@ struct ns_contact_node {
   double tau;      /* tangential traction on the body along t [Pa] (last update) */
   int slip;        /* 1 when the node slides (|tau| = mu p), 0 sticks or is free (last update) */
   int slip_c;      /* 1 when the node slid in the last committed substep (friction history) */
+  int contact_c;   /* 1 when the node was in contact (p > 0) at the last commit (friction history) */
 };
 
 /* Summary of the contact state at the displacement of the last ns_contact_update. */
@@ -178,6 +180,13 @@ enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t
 /* Friction coefficient of contact node i (in the order of ns_contact_nodes); mu >= 0 (> 0 only
  * on axisymmetric grids). NS_EINPUT otherwise. */
 enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err);
+
+/* Penalty stiffness k [Pa/m] (> 0, finite) of contact node i (in the order of ns_contact_nodes),
+ * replacing the automatic factor * E / h; the ramp's rounding keeps its pressure scale
+ * (half-width smoothing * E / k). For contact sets whose stiffness must follow another law than
+ * the tissue's (the needle's cut wall: a multiple of the wall ties' stiffness). Call it before the
+ * first step. NS_EINPUT otherwise. */
+enum ns_status ns_contact_set_penalty(struct ns_contact *c, size_t i, double k, struct ns_err *err);
 
 /* Tip position: a value (used at every time until changed) or a function of time. */
 typedef double (*ns_contact_tip_fn)(double t, void *ctx);
