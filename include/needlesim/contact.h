@@ -50,11 +50,17 @@
  * on the tissue is -A_i tau_i t; residual R_i += A_i tau_i t, tangent
  *   K_ii += A_i (t (d tau/dx)^T + tau dt/dx),  d tau/dx = k (t + (dt/dx)^T d) (stick),
  *                                              d tau/dx = -mu sign(tau) k phi' n (slip),
- * nonsymmetric (ns_contact_extra then reports symmetric = 0, so mech uses GMRES). The commit
- * callback (an accepted substep) applies the return mapping, stores ge_i = tau_i / k_i, x_c and
- * z_c, and adds the frictional dissipation A_i tau_i (delta_i - (ge_new - ge_old)) (backward
- * Euler; >= 0 by construction) to a running total. Nodes out of contact reset ge_i = 0. There is
- * no separate static coefficient (the issue and the literature give one dynamic value).
+ * nonsymmetric (ns_contact_extra then reports symmetric = 0, so mech uses GMRES). The corner of
+ * the bound is rounded (C1) over |tau_tr| / f in [1 - w, 1 + w], w = 0.05: tau = f phi(tau_tr / f)
+ * with phi(s) = s below 1 - w, sign(s) above 1 + w, a quadratic between. The commit callback (an
+ * accepted substep) stores x_c, z_c and the elastic gap ge_i = g_trial while |tau_tr| / f <= 1 + w
+ * (no slip; within the band the tangential spring is nonlinear), sign (1 + w) f / k_i otherwise
+ * (slip g_trial - ge_i at |tau| = f), so that the committed state evaluates to the same traction
+ * after the commit (history-consistent), and adds the frictional dissipation
+ * A_i tau_i (g_trial - ge_new) (backward Euler; >= 0 by construction) to a running total. The
+ * interface energy counts the tangential spring as A_i (f^2 / k_i) int_0^s phi, s = min(|tau_tr| /
+ * f, 1 + w) (= A_i tau^2 / (2 k_i) below 1 - w). Nodes out of contact reset ge_i = 0. There is no
+ * separate static coefficient (the issue and the literature give one dynamic value).
  *
  * Public functions:
  *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
@@ -152,7 +158,9 @@ struct ns_contact_result {
                              over committed substeps by the trapezoidal rule,
                              -(Fz_old + Fz_new)/2 (z_tip_new - z_tip_old) [J] */
   double interface_energy; /* energy stored in the penalty springs, sum A (p^2/(2k) +
-                              tau^2/(2k)) [J] (exact for pure penalty without rounding) */
+                              psi_t) [J], psi_t the tangential spring's energy (tau^2/(2k)
+                              below the friction band; see the file comment) (exact for pure
+                              penalty without rounding) */
 };
 
 struct ns_contact; /* opaque */
