@@ -6,8 +6,11 @@
  *   ns_mg_levels   number of levels
  *   ns_mg_free     release everything (NULL is a no-op)
  *
- * Interpolation P (fine level l from coarse level l+1), per direction, with x the fine-level node
- * coordinates: an even fine index 2I takes coarse node I with weight 1; an odd fine index 2I+1
+ * Coarsening keeps every other node along each direction with step 2 (every node along a
+ * direction with step 1: semi-coarsening, see NS_MG_SEMI_LEVELS_2D in mg_impl.h); along a step-1
+ * direction fine index I is coarse index I with weight 1.
+ * Interpolation P (fine level l from coarse level l+1), per direction with step 2, with x the
+ * fine-level node coordinates: an even fine index 2I takes coarse node I with weight 1; an odd fine index 2I+1
  * takes coarse I with weight w = (x[2I+2] - x[2I+1]) / (x[2I+2] - x[2I]) and coarse I+1 with 1 - w
  * (linear in physical coordinates, so exact for linear fields on graded grids). In 2D/3D the
  * weights are tensor products. Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
@@ -46,13 +49,19 @@ static inline void node_ijk(const struct ns_grid *g, size_t node, int ijk[3]) {
 
 /* Weight of coarse index I in the interpolation to fine index f (|f - 2I| <= 1) along one
  * direction; w holds the left-parent weights of the odd fine indices. */
-static inline double pw(const double *w, int f, int I) {
-  if (f == 2 * I) return 1.0;
+static inline double pw(const double *w, int step, int f, int I) {
+  if (f == step * I) return 1.0;
+  if (step == 1) return 0.0;
   return f > 2 * I ? w[f] : 1.0 - w[f];
 }
 
 /* Coarse parents of fine index f along one direction: count, indices and weights. */
-static inline int parents(const double *w, int f, int J[2], double wt[2]) {
+static inline int parents(const double *w, int step, int f, int J[2], double wt[2]) {
+  if (step == 1) {
+    J[0] = f;
+    wt[0] = 1.0;
+    return 1;
+  }
   if (!(f & 1)) {
     J[0] = f / 2;
     wt[0] = 1.0;
@@ -107,7 +116,7 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
     if (has_coarse) {
       L->w[d] = calloc((size_t)g->n[d], sizeof(double));
       ok = ok && L->w[d];
-      if (L->w[d])
+      if (L->w[d] && L->step[d] == 2)
         for (int i = 1; i < g->n[d]; i += 2) {
           const double *x = g->x[d];
           L->w[d][i] = (x[i + 1] - x[i]) / (x[i + 1] - x[i - 1]);
@@ -118,18 +127,69 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
   return NS_OK;
 }
 
+static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t coarse_target,
+                                  enum ns_mg_smoother smoother, int semi_levels, struct ns_mg **out,
+                                  struct ns_err *err);
+
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
-  enum ns_status s = ns_mg_create_opts(fine, ncomp, NS_MG_COARSE_TARGET,
-                                       fine->ndim == 3 ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES, out, err);
+  const int is3d = fine->ndim == 3;
+  enum ns_status s = create_impl(fine, ncomp, NS_MG_COARSE_TARGET, is3d ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
+                                 is3d ? 0 : NS_MG_SEMI_LEVELS_2D, out, err);
   if (s == NS_OK) {
     (*out)->gamma = NS_MG_CYCLE_GAMMA;
-    (*out)->coarse_mult = NS_MG_COARSE_SWEEP_MULT;
+    (*out)->coarse_mult = is3d ? NS_MG_COARSE_SWEEP_MULT : 1;
   }
+  return s;
+}
+
+/* Coarsening of one level: with zfirst, z only (the last direction) when its cell count is even
+ * and >= 4; otherwise every direction, when every cell count is even and >= 2. Returns 0 when the
+ * level cannot be coarsened. */
+static int choose_steps(const struct ns_grid *g, int zfirst, int step[3]) {
+  const int zd = g->ndim - 1;
+  for (int d = 0; d < 3; d++) step[d] = 1;
+  if (zfirst && (g->n[zd] - 1) % 2 == 0 && g->n[zd] - 1 >= 4) {
+    step[zd] = 2;
+    return 1;
+  }
+  for (int d = 0; d < g->ndim; d++) {
+    const int cells = g->n[d] - 1;
+    if (cells % 2 || cells < 2) return 0;
+  }
+  for (int d = 0; d < g->ndim; d++) step[d] = 2;
+  return 1;
+}
+
+/* The next level's grid: every other index along the directions with step 2, all along the others. */
+static enum ns_status coarsen_grid(const struct ns_grid *f, const int step[3], struct ns_grid **out,
+                                   struct ns_err *err) {
+  *out = NULL;
+  int nc[3] = {1, 1, 1};
+  double *xc[3] = {NULL, NULL, NULL};
+  enum ns_status s = NS_OK;
+  for (int d = 0; d < f->ndim; d++) {
+    nc[d] = (f->n[d] - 1) / step[d] + 1;
+    xc[d] = malloc((size_t)nc[d] * sizeof(double));
+    if (!xc[d]) {
+      s = ns_err_set(err, NS_ENOMEM, "mg: out of memory");
+      goto done;
+    }
+    for (int i = 0; i < nc[d]; i++) xc[d][i] = f->x[d][step[d] * i];
+  }
+  s = ns_grid_create(f->geom, nc, (const double *const *)xc, out, err);
+done:
+  for (int d = 0; d < 3; d++) free(xc[d]);
   return s;
 }
 
 enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t coarse_target,
                                  enum ns_mg_smoother smoother, struct ns_mg **out, struct ns_err *err) {
+  return create_impl(fine, ncomp, coarse_target, smoother, 0, out, err);
+}
+
+static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t coarse_target,
+                                  enum ns_mg_smoother smoother, int semi_levels, struct ns_mg **out,
+                                  struct ns_err *err) {
   *out = NULL;
   if (ncomp < 1 || ncomp > 3) return ns_err_set(err, NS_EINTERNAL, "mg: ncomp %d not in 1..3", ncomp);
   struct ns_mg *mg = calloc(1, sizeof *mg);
@@ -144,10 +204,12 @@ enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t c
   enum ns_status s = NS_OK;
   /* Coarsen while the grid allows it and the level is still larger than the direct-solve target. */
   while (mg->nlev < NS_MG_MAX_LEVELS) {
-    const struct ns_grid *g = mg->lev[mg->nlev - 1].g;
-    if (g->nnodes * (size_t)ncomp <= coarse_target || ns_grid_max_levels(g, 1) < 1) break;
+    struct ns_mg_level *F = &mg->lev[mg->nlev - 1];
+    const struct ns_grid *g = F->g;
+    if (g->nnodes * (size_t)ncomp <= coarse_target) break;
+    if (!choose_steps(g, mg->nlev - 1 < semi_levels, F->step)) break;
     struct ns_mg_level *C = &mg->lev[mg->nlev];
-    s = ns_grid_coarsen(g, &C->gown, err);
+    s = coarsen_grid(g, F->step, &C->gown, err);
     if (s != NS_OK) goto fail;
     C->g = C->gown;
     s = ns_smat_create(C->g, ncomp, &C->Aown, err);
@@ -224,11 +286,13 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
   double *ac = C->Aown->a;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2];
   /* Setup kernel: one coarse row per iteration, accumulated in a fixed order. */
 #pragma omp parallel for default(none) shared(af, ac, mf, mc, dir, gf, gc) \
-    firstprivate(ndim, ns, nb, bs, nnc, nc, w0, w1, w2) schedule(static)
+    firstprivate(ndim, ns, nb, bs, nnc, nc, w0, w1, w2, st0, st1, st2) schedule(static)
   for (size_t I = 0; I < nnc; I++) {
     const double *wd[3] = {w0, w1, w2};
+    const int st[3] = {st0, st1, st2};
     int Ic[3];
     node_ijk(gc, I, Ic);
     double *aI = ac + I * bs;
@@ -238,10 +302,10 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
       double wf = 1.0;
       int ok = 1;
       for (int q = 0; q < 3; q++) {
-        f[q] = 2 * Ic[q] + dir[so][q];
+        f[q] = st[q] * Ic[q] + dir[so][q];
         if (q < ndim) {
-          ok &= f[q] >= 0 && f[q] < gf->n[q];
-          if (ok) wf *= pw(wd[q], f[q], Ic[q]);
+          ok &= f[q] >= 0 && f[q] < gf->n[q] && (st[q] == 2 || dir[so][q] == 0);
+          if (ok) wf *= pw(wd[q], st[q], f[q], Ic[q]);
         } else {
           f[q] = 0;
         }
@@ -268,7 +332,7 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
         int Jq[3][2], npar[3] = {1, 1, 1};
         double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
         Jq[2][0] = 0;
-        for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], gi[q], Jq[q], Wq[q]);
+        for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], st[q], gi[q], Jq[q], Wq[q]);
         for (int a2 = 0; a2 < npar[2]; a2++)
           for (int a1 = 0; a1 < npar[1]; a1++)
             for (int a0 = 0; a0 < npar[0]; a0++) {
@@ -313,16 +377,18 @@ static void prolong_add(const struct ns_mg_level *F, const struct ns_mg_level *C
   const size_t nn = gf->nnodes;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2];
   /* Interpolation: x_f(i) += sum over the 1..2^ndim coarse parents J of w(i,J) x_c(J). */
-#pragma omp parallel for default(none) shared(gf, gc, mf, mc, xc, xf) firstprivate(ndim, nn, nc, w0, w1, w2) \
-    schedule(static)
+#pragma omp parallel for default(none) shared(gf, gc, mf, mc, xc, xf) \
+    firstprivate(ndim, nn, nc, w0, w1, w2, st0, st1, st2) schedule(static)
   for (size_t node = 0; node < nn; node++) {
     const double *wd[3] = {w0, w1, w2};
+    const int st[3] = {st0, st1, st2};
     int f[3];
     node_ijk(gf, node, f);
     int Jq[3][2] = {{0, 0}, {0, 0}, {0, 0}}, npar[3] = {1, 1, 1};
     double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
-    for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], f[q], Jq[q], Wq[q]);
+    for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], st[q], f[q], Jq[q], Wq[q]);
     double acc[3] = {0.0, 0.0, 0.0};
     for (int a2 = 0; a2 < npar[2]; a2++)
       for (int a1 = 0; a1 < npar[1]; a1++)
@@ -345,13 +411,15 @@ static void restrict_res(const struct ns_mg_level *F, const struct ns_mg_level *
   const size_t nnc = gc->nnodes;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
+  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2];
   int dir[27][3];
   stencil_dirs(ndim, dir);
   /* Restriction: b_c(J) = sum over the 3^ndim fine nodes i around 2J of w(i,J) r_f(i). */
 #pragma omp parallel for default(none) shared(gf, gc, mf, mc, rf, bc, dir) \
-    firstprivate(ndim, ns, nnc, nc, w0, w1, w2) schedule(static)
+    firstprivate(ndim, ns, nnc, nc, w0, w1, w2, st0, st1, st2) schedule(static)
   for (size_t J = 0; J < nnc; J++) {
     const double *wd[3] = {w0, w1, w2};
+    const int st[3] = {st0, st1, st2};
     int Jc[3];
     node_ijk(gc, J, Jc);
     double acc[3] = {0.0, 0.0, 0.0};
@@ -360,9 +428,9 @@ static void restrict_res(const struct ns_mg_level *F, const struct ns_mg_level *
       double wf = 1.0;
       int ok = 1;
       for (int q = 0; q < ndim; q++) {
-        f[q] = 2 * Jc[q] + dir[so][q];
-        ok &= f[q] >= 0 && f[q] < gf->n[q];
-        if (ok) wf *= pw(wd[q], f[q], Jc[q]);
+        f[q] = st[q] * Jc[q] + dir[so][q];
+        ok &= f[q] >= 0 && f[q] < gf->n[q] && (st[q] == 2 || dir[so][q] == 0);
+        if (ok) wf *= pw(wd[q], st[q], f[q], Jc[q]);
       }
       if (!ok) continue;
       const size_t fn = ns_grid_index(gf, f[0], f[1], f[2]);
@@ -380,7 +448,7 @@ static void coarse_mask(const struct ns_mg_level *F, struct ns_mg_level *C, int 
   for (size_t I = 0; I < gc->nnodes; I++) {
     int ic[3];
     node_ijk(gc, I, ic);
-    size_t fn = ns_grid_index(gf, 2 * ic[0], 2 * ic[1], gf->ndim == 3 ? 2 * ic[2] : 0);
+    size_t fn = ns_grid_index(gf, F->step[0] * ic[0], F->step[1] * ic[1], gf->ndim == 3 ? F->step[2] * ic[2] : 0);
     for (int c = 0; c < nc; c++) C->mask[I * (size_t)nc + (size_t)c] = F->mask[fn * (size_t)nc + (size_t)c];
   }
 }

@@ -45,6 +45,8 @@ struct ns_mg_level {
   struct ns_smat *Aown;    /* owned Galerkin operator (NULL on level 0) */
   uint8_t *mask;           /* per dof: 1 = Dirichlet (unit diagonal row, zero row and column) */
   double *fac[3];          /* per line direction: per node [G (nc*nc), C (nc*nc)] of the line LU */
+  int step[3];             /* per direction: 2 when the next level keeps every other index of this
+                              one, 1 when it keeps them all (semi-coarsening); 0 on the coarsest */
   double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
                               coarse parent (i-1)/2 in the interpolation to this node */
   double *x, *b, *r;       /* level vectors (x, b unused on level 0) */
@@ -57,15 +59,27 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
 
 /* Cycle shape of the top-level hierarchies (ns_mg_create): every level below the finest that is
  * not the level just above the coarsest is visited NS_MG_CYCLE_GAMMA times per visit of its
- * parent (2: W-cycle) and smooths with NS_MG_COARSE_SWEEP_MULT times the finest level's sweeps.
+ * parent (2: W-cycle); in 3D the levels below the finest smooth with NS_MG_COARSE_SWEEP_MULT
+ * times the finest level's sweeps (2D: 1).
  * Measured on the layered skin operators (contrast 2000, nu 0.45, bench_solver): the V-cycle's
  * factor 0.42-0.50 (axisymmetric 64..256 cells) and 0.24-0.69 (3D 8..32) is limited by the coarse
- * levels, whose Galerkin (Q1-like) spaces represent the bending modes of the thin stiff top
- * layer poorly; the W-cycle with doubled coarse smoothing gives 0.29-0.33 and 0.24-0.44.
- * Coarse levels cost 2^-l (2D) and 4^-l (3D) of the finest level's work each, so the cycle stays
- * O(unknowns). The plane smoothers' 2D hierarchies keep plain V-cycles (gamma 1, multiplier 1). */
+ * levels; the W-cycle with doubled coarse smoothing gives 0.29-0.33 and 0.24-0.44.
+ * Axisymmetric grids: the slow error is the bending of the thin stiff top layer with a lateral
+ * wavelength of ~2 mm (about 30 fine cells). Coarsening r makes the coarse bilinear space stiffer
+ * in bending (shear locking grows with (cell width / layer thickness)^2): the two-grid factor
+ * with an exact coarse solve is 0.33 when the first coarsening halves r (with or without z),
+ * 0.10 when it halves z only. The first NS_MG_SEMI_LEVELS_2D coarsenings of a 2D top-level
+ * hierarchy therefore halve z only (semi-coarsening), the rest both directions; with the W-cycle
+ * below, the factor is 0.12 / 0.11 / 0.23 on 64^2 / 128^2 / 256^2 cells (more z-only levels, or
+ * more coarse sweeps, do not lower the 256^2 figure; z-only coarsening all the way down is O(n
+ * log n) under a W-cycle and poor under a V-cycle: 0.64-0.90, because once z is coarse the
+ * layers' interfaces fall inside coarse cells). In 3D z-only first levels made the factor worse
+ * (0.45-0.57), so 3D keeps full coarsening. Coarse levels cost at most 2^-l (2D) and 4^-l (3D)
+ * of the finest level's work each, so the cycle stays O(unknowns). The plane smoothers' 2D
+ * hierarchies keep plain V-cycles with full coarsening (gamma 1, multiplier 1). */
 #define NS_MG_CYCLE_GAMMA 2
 #define NS_MG_COARSE_SWEEP_MULT 2
+#define NS_MG_SEMI_LEVELS_2D 1
 
 /* Sweeps of the 2D V-cycle that solves one plane approximately (pre = post). */
 #define NS_MG_PLANE_SWEEPS 1

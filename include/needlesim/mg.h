@@ -1,11 +1,12 @@
 /* needlesim/mg.h — geometric multigrid on structured grids, as a preconditioner for Krylov.
  *
- * Hierarchy: vertex-centred coarsening (ns_grid_coarsen: every other node), prolongation P by
+ * Hierarchy: vertex-centred coarsening (every other node; on 2D grids the first coarsening halves
+ * z only, see sim/mg_impl.h), prolongation P by
  * (bi/tri)linear interpolation in physical coordinates, restriction P^T, Galerkin coarse operators
  * A_c = P^T A P (stays a 3^ndim-point block stencil, robust to coefficient jumps), a smoother
  * robust to the graded grids' anisotropy, a direct or iterated solve on the coarsest grid. The
- * cycle is a V-cycle on the finest level and a W-cycle with doubled smoothing below it (the
- * coarse Galerkin spaces need the extra work on the thin stiff layers; see sim/mg_impl.h).
+ * cycle is a W-cycle (3D: with doubled smoothing below the finest level; the coarse Galerkin
+ * spaces need the extra work on the thin stiff layers; see sim/mg_impl.h).
  * Dirichlet dofs of the fine operator (unit diagonal, zero row/column) are kept out of the
  * interpolation so that coarse corrections never touch them.
  * Krylov: preconditioned CG with a symmetric V-cycle for symmetric operators; right-preconditioned

@@ -12,9 +12,21 @@
 #                       "--set penetration.output_steps=2 --set grid.cells_depth=24"
 #   NS_BENCH_PEN_SWEEP  replaces the sweep lists, e.g. "needle.length_mm=0.2,0.25 skin.age_years=20,40"
 #   NS_BENCH_PEN_SKIP_DEFAULT=1  skip part 1
+#   NS_BENCH_PEN=1      run this benchmark at all. Off by default: with the default (table)
+#                       parameters and friction the default case took 822 s on this 2-core
+#                       machine (session 3) and the 32-case sweep would take hours, which would
+#                       make `make bench` unusable for the solver figures; the sweep's 10-minute
+#                       target of issue 4 is therefore not met (README, "Benchmarks").
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
+if [ "${NS_BENCH_PEN:-0}" != 1 ]; then
+  echo "bench_penetration: skipped (set NS_BENCH_PEN=1; the default case takes ~14 min, the 32-case sweep hours)"
+  mkdir -p out
+  printf '{"penetration": {"skipped": "set NS_BENCH_PEN=1 (default case ~822 s, 32-case sweep hours)"}}\n' \
+    > out/bench-penetration.json
+  exit 0
+fi
 NS="$BUILD/needlesim"
 PY=/usr/bin/python3
 SWEEP_INI=scenarios/penetration_roller_sweep.ini

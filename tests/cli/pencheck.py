@@ -32,7 +32,7 @@ def text(v):
 
 
 def fail(msg):
-    print(msg)
+    print(msg, file=sys.stderr)
     return 1
 
 

@@ -130,9 +130,10 @@ err_case geometry_3d "$B/geometry_3d.ini:4: grid.geometry: expected axisymmetric
   '[grid]\ngeometry = 3d\n'
 err_case tensile_strength "$B/tensile_strength.ini:4: layer.papillary_dermis.tensile_strength_MPa: expected a value in [0.0001, 1000] MPa" \
   '[layer.papillary_dermis]\ntensile_strength_MPa = -1\n'
-# At run time: the stratum corneum needs 2 cells (a 20 um surface cell cannot resolve its ~18 um).
+# At run time: the stratum corneum needs 2 cells (a 20 um surface cell cannot resolve its ~18 um);
+# ns_pen_check refuses a surface cell above SC / 2 before any grid is built.
 expect_exit 2 "coarse surface cell is an input error" "$NS" run scenarios/penetration_single.ini -o "$TMP/sc.h5" \
   --quiet $SMALL --set loading.depth_mm=0.01 --set grid.surface_cell_um=20
-grep -q "grid.surface_cell_um: expected at least 2 cells across the stratum corneum" "$TMP/err" \
+grep -q "grid.surface_cell_um: expected at most the stratum corneum thickness / 2" "$TMP/err" \
   && ok "coarse surface cell: message names the key" || fail "coarse surface cell: message" "$(head -c 300 "$TMP/err")"
 [ ! -e "$TMP/sc.h5" ] && ok "coarse surface cell: no results file" || fail "coarse surface cell: no results file" "sc.h5 exists"
