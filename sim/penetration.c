@@ -924,7 +924,6 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
     const enum ns_layer_id l = ns_skin_layer_at(s->skin, -g->x[1][j]);
     const double mu = ns_cfg_given(s->friction) ? s->friction : s->skin->layer[l].friction_coefficient.value;
     NS_TRY(ns_contact_set_friction(pr->wall, (size_t)j - 1, mu, err));
-    NS_TRY(ns_contact_set_penalty(pr->wall, (size_t)j - 1, WALL_PENALTY_RATIO * laws[l].stiffness, err));
   }
   ns_contact_set_tip_fn(pr->wall, tip_of, &pr->path);
   /* The core's nodes r < r0 of each row above the fixed bottom, one contact set per row (the

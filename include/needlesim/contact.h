@@ -42,8 +42,12 @@
  * Mechanics, 2nd ed. 2006, sec. 5.2; Simo & Laursen 1992). In the meridian plane the body's unit
  * tangent at the closest point is t = (-n_z, n_r) (pointing up along the profile). Each node
  * carries a committed elastic tangential gap ge_i [m] and its committed position x_c and tip
- * height z_c; over a step the relative tangential slip of the node against the body is
- *   delta_i = t . ((x - x_c) - (z_tip - z_c) e_z),
+ * height z_c, recorded at every commit; over a step the relative tangential slip of the node
+ * against the body is
+ *   delta_i = t . ((x - x_c) - (z_tip - z_c) e_z)
+ * when the node was in contact at the last commit, and 0 otherwise (the history starts at the
+ * first commit in contact: a node touching within a substep carries no friction in it, so that
+ * the body's tangential motion before the touch is not dissipated at the final traction),
  * the trial traction tau_tr = k_i (ge_i + delta_i), and with the Coulomb bound f = mu_i p_i
  *   stick |tau_tr| <= f: tau = tau_tr;     slip: tau = f sign(tau_tr)
  * (k_i the normal penalty, so sticking nodes creep by tau/k ~ the normal penetration). The force
@@ -66,7 +70,7 @@
  *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes              which nodes can touch the body
- *   ns_contact_set_friction, ns_contact_set_penalty        per-node coefficient and penalty
+ *   ns_contact_set_friction                                per-node Coulomb coefficient
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip     the body's position z_tip(t)
  *   ns_contact_extra                                       the hook for ns_mech_set_extra
  *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
@@ -188,13 +192,6 @@ enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t
 /* Friction coefficient of contact node i (in the order of ns_contact_nodes); mu >= 0 (> 0 only
  * on axisymmetric grids). NS_EINPUT otherwise. */
 enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err);
-
-/* Penalty stiffness k [Pa/m] (> 0, finite) of contact node i (in the order of ns_contact_nodes),
- * replacing the automatic factor * E / h; the ramp's rounding keeps its pressure scale
- * (half-width smoothing * E / k). For contact sets whose stiffness must follow another law than
- * the tissue's (the needle's cut wall: a multiple of the wall ties' stiffness). Call it before the
- * first step. NS_EINPUT otherwise. */
-enum ns_status ns_contact_set_penalty(struct ns_contact *c, size_t i, double k, struct ns_err *err);
 
 /* Tip position: a value (used at every time until changed) or a function of time. */
 typedef double (*ns_contact_tip_fn)(double t, void *ctx);
