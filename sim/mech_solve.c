@@ -51,6 +51,23 @@
 /* Smallest reduction factor of a substep rejected by the error estimate. */
 #define ERR_MIN_FACTOR 0.2
 
+/* Second convergence criterion, for iterates at a nonsmooth point (see newton()): when the line
+ * search finds no decrease, the iterate is accepted if its free residual is within
+ * STALL_RESIDUAL_FACTOR x the tolerance (Abaqus's alternative residual criterion R_p = 0.02 after
+ * a stall, against its regular R_n = 0.005: a factor 4) and the rejected Newton correction is
+ * below STALL_CORRECTION x the smallest cell size (the state is then equilibrated to within the
+ * grid's resolution by a margin of 100). */
+#define STALL_RESIDUAL_FACTOR 4.0
+#define STALL_CORRECTION 1e-2
+
+/* Smallest cell edge of the grid [m]. */
+static double min_cell(const struct ns_grid *g) {
+  double h = INFINITY;
+  for (int d = 0; d < g->ndim; d++)
+    for (int i = 0; i + 1 < g->n[d]; i++) h = fmin(h, g->x[d][i + 1] - g->x[d][i]);
+  return h;
+}
+
 /* Norm of R over the free dofs; also the largest prescribed increment |u_D - u|. */
 static double free_norm(const struct ns_mech *m, const double *R, double *tmp) {
   const size_t n = m->ndof;
@@ -225,6 +242,16 @@ static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct new
         break;
       }
       snprintf(res->reason, sizeof res->reason, "line search: no decrease of the residual %.3e", rnorm);
+    }
+    if (!accepted && gap == 0.0 && rnorm <= STALL_RESIDUAL_FACTOR * res->tol) {
+      const double dun = ns_vec_norminf(n, m->du);
+      if (dun <= STALL_CORRECTION * min_cell(m->g)) {
+        /* The iterate is kept (m->ut, m->R are re-evaluated there). */
+        s = evaluate(m, m->ut, t1, dt, 0, res->reason, sizeof res->reason, err);
+        if (s != NS_OK) return s;
+        res->rnorm = rnorm;
+        return NS_OK;
+      }
     }
     if (!accepted) return NS_ECONV;
     ns_vec_copy(n, m->ut, m->tmp);

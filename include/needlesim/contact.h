@@ -42,24 +42,35 @@
  * Mechanics, 2nd ed. 2006, sec. 5.2; Simo & Laursen 1992). In the meridian plane the body's unit
  * tangent at the closest point is t = (-n_z, n_r) (pointing up along the profile). Each node
  * carries a committed elastic tangential gap ge_i [m] and its committed position x_c and tip
- * height z_c; over a step the relative tangential slip of the node against the body is
- *   delta_i = t . ((x - x_c) - (z_tip - z_c) e_z),
+ * height z_c, recorded at every commit; over a step the relative tangential slip of the node
+ * against the body is
+ *   delta_i = t . ((x - x_c) - (z_tip - z_c) e_z)
+ * when the node was in contact at the last commit, and 0 otherwise (the history starts at the
+ * first commit in contact: a node touching within a substep carries no friction in it, so that
+ * the body's tangential motion before the touch is not dissipated at the final traction),
  * the trial traction tau_tr = k_i (ge_i + delta_i), and with the Coulomb bound f = mu_i p_i
  *   stick |tau_tr| <= f: tau = tau_tr;     slip: tau = f sign(tau_tr)
  * (k_i the normal penalty, so sticking nodes creep by tau/k ~ the normal penetration). The force
  * on the tissue is -A_i tau_i t; residual R_i += A_i tau_i t, tangent
  *   K_ii += A_i (t (d tau/dx)^T + tau dt/dx),  d tau/dx = k (t + (dt/dx)^T d) (stick),
  *                                              d tau/dx = -mu sign(tau) k phi' n (slip),
- * nonsymmetric (ns_contact_extra then reports symmetric = 0, so mech uses GMRES). The commit
- * callback (an accepted substep) applies the return mapping, stores ge_i = tau_i / k_i, x_c and
- * z_c, and adds the frictional dissipation A_i tau_i (delta_i - (ge_new - ge_old)) (backward
- * Euler; >= 0 by construction) to a running total. Nodes out of contact reset ge_i = 0. There is
- * no separate static coefficient (the issue and the literature give one dynamic value).
+ * nonsymmetric (ns_contact_extra then reports symmetric = 0, so mech uses GMRES). The corner of
+ * the bound is rounded (C1) over |tau_tr| / f in [1 - w, 1 + w], w = 0.05: tau = f phi(tau_tr / f)
+ * with phi(s) = s below 1 - w, sign(s) above 1 + w, a quadratic between. The commit callback (an
+ * accepted substep) stores x_c, z_c and the elastic gap ge_i = g_trial while |tau_tr| / f <= 1 + w
+ * (no slip; within the band the tangential spring is nonlinear), sign (1 + w) f / k_i otherwise
+ * (slip g_trial - ge_i at |tau| = f), so that the committed state evaluates to the same traction
+ * after the commit (history-consistent), and adds the frictional dissipation
+ * A_i tau_i (g_trial - ge_new) (backward Euler; >= 0 by construction) to a running total. The
+ * interface energy counts the tangential spring as A_i (f^2 / k_i) int_0^s phi, s = min(|tau_tr| /
+ * f, 1 + w) (= A_i tau^2 / (2 k_i) below 1 - w). Nodes out of contact reset ge_i = 0. There is no
+ * separate static coefficient (the issue and the literature give one dynamic value).
  *
  * Public functions:
  *   ns_body_check, ns_body_radius_at, ns_body_distance     the profile and its signed distance
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes              which nodes can touch the body
+ *   ns_contact_set_friction                                per-node Coulomb coefficient
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip     the body's position z_tip(t)
  *   ns_contact_extra                                       the hook for ns_mech_set_extra
  *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
@@ -129,6 +140,7 @@ struct ns_contact_node {
   double tau;      /* tangential traction on the body along t [Pa] (last update) */
   int slip;        /* 1 when the node slides (|tau| = mu p), 0 sticks or is free (last update) */
   int slip_c;      /* 1 when the node slid in the last committed substep (friction history) */
+  int contact_c;   /* 1 when the node was in contact (p > 0) at the last commit (friction history) */
 };
 
 /* Summary of the contact state at the displacement of the last ns_contact_update. */
@@ -150,7 +162,9 @@ struct ns_contact_result {
                              over committed substeps by the trapezoidal rule,
                              -(Fz_old + Fz_new)/2 (z_tip_new - z_tip_old) [J] */
   double interface_energy; /* energy stored in the penalty springs, sum A (p^2/(2k) +
-                              tau^2/(2k)) [J] (exact for pure penalty without rounding) */
+                              psi_t) [J], psi_t the tangential spring's energy (tau^2/(2k)
+                              below the friction band; see the file comment) (exact for pure
+                              penalty without rounding) */
 };
 
 struct ns_contact; /* opaque */
