@@ -114,6 +114,16 @@
  * through only with inertia, in 5171 Newton iterations (495 s) instead of 507 (31 s). */
 #define CORE_COLUMNS 1
 #define PEN_NEWTON_AFLOOR 1e-3
+/* Automatic viscous regularisation time of the wall ties (cut_viscosity NAN), quasi-static runs:
+ * this fraction of the insertion time travel / speed (with inertia: none, the mass and the
+ * generalized-alpha damping carry the snap-through; measured with the dashpot in the 3 m/s
+ * CUT_CASE: the QLV dissipation turned negative and the ledger was off by 53 %, not diagnosed). The dashpot traction is eta (sigma_c / delta_c) d delta/dt;
+ * a tie opens by ~delta_c while the needle advances a cohesive zone l (tens of um), so the
+ * traction is ~ (eta / t_end) (travel / l) sigma_c = 1e-4 x 1 mm / 20 um = 0.5 % of sigma_c,
+ * whatever the speed (a fixed eta would stiffen the ties of an impact at 3 m/s by 14 sigma_c).
+ * Without it the quasi-static 0.2 mm roller case stalled at 0.024 s (line search at 1.15 x the
+ * tolerance, dt below dt_min); with it (1e-4 s there) it ran in 255 Newton iterations. */
+#define PEN_CUT_VISCOSITY_FRAC 1e-4
 
 struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   struct ns_pen_spec s;
@@ -139,13 +149,18 @@ struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   s.snapshots = 1;
   s.fracture = 1;
   s.cut_radius = NAN;
-  s.cut_viscosity = 0.0;
+  s.cut_viscosity = NAN;
   s.toughness_scale = 1.0;
   s.path_cell = 0.0;
   s.force_limit = NAN;
   s.threads = 0;
   s.cancel = NULL;
   return s;
+}
+
+static double cut_viscosity_of(const struct ns_pen_spec *s) {
+  if (ns_cfg_given(s->cut_viscosity)) return s->cut_viscosity;
+  return s->dynamics ? 0.0 : PEN_CUT_VISCOSITY_FRAC * s->travel / s->speed;
 }
 
 static double cut_radius_of(const struct ns_pen_spec *s) {
@@ -232,7 +247,7 @@ enum ns_status ns_pen_check(const struct ns_pen_spec *s, struct ns_err *err) {
                         Rs * 1e6, r0 * 1e6);
     if (!(s->toughness_scale > 0.0) || !isfinite(s->toughness_scale))
       return ns_err_set(err, NS_EINPUT, "penetration.toughness_scale: expected > 0, got %g", s->toughness_scale);
-    if (!(s->cut_viscosity >= 0.0) || !isfinite(s->cut_viscosity))
+    if (ns_cfg_given(s->cut_viscosity) && !(s->cut_viscosity >= 0.0 && isfinite(s->cut_viscosity)))
       return ns_err_set(err, NS_EINPUT, "penetration.cut_viscosity_s: expected >= 0 s, got %g", s->cut_viscosity);
     if (!(s->path_cell >= 0.0) || s->path_cell >= s->depth)
       return ns_err_set(err, NS_EINPUT, "grid.path_cell_um: expected 0 (automatic) or a positive size below the "
@@ -982,8 +997,8 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
    * peak, docs/penetration.md section 5 item 8 (b)). Measured on CUT_CASE with eta = 1e-4 s:
    * puncture 5.9358 mN (secant, eta = 0: 5.9369), coarse grid 5.8943 (5.9170), ledger 4.5e-3
    * (4.5e-3), Newton iterations 405 and 286 (507 and 688). */
-  cop.secant = s->cut_viscosity > 0.0 ? 0 : 1;
-  cop.eta = s->cut_viscosity;
+  cop.eta = cut_viscosity_of(s);
+  cop.secant = cop.eta > 0.0 ? 0 : 1;
   NS_TRY(ns_cohesive_create(g, laws, NS_NLAYERS, &cop, &pr->coh, err));
   for (int j = 0; j <= nz; j++) {
     const double X[3] = {pr->pg.r0, g->x[1][j], 0.0};
@@ -1028,6 +1043,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
   pr.path.t_end = t_end;
   pr.path.t_shift = 0.0;
   res->cut_radius = pr.pg.r0;
+  res->cut_viscosity = s->fracture ? cut_viscosity_of(s) : 0.0;
   if ((st = setup(&pr, err)) != NS_OK) goto done;
   if (pr.coh) {
     const struct ns_cohesive_tie *t = ns_cohesive_ties(pr.coh, &res->ntie);
@@ -1266,6 +1282,7 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
               {"penetration_fraction", r->penetration_fraction, "1"},
               {"dermis_depth", r->dermis_depth, "m"},
               {"cut_radius", r->cut_radius, "m"},
+              {"cut_viscosity", r->cut_viscosity, "s"},
               {"jump_loss", r->n ? r->jump_loss[r->n - 1] : 0.0, "J"},
               {"wall_time", r->wall_s, "s"}};
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++) NS_TRY(ns_writer_attr_double(w, p, sv[i].name, sv[i].v, sv[i].units, err));

@@ -182,9 +182,10 @@ static const struct ns_key_def keys[] = {
     {"penetration", "toughness_scale", NS_KEY_DOUBLE, "1", "1", 0, 100, NS_KEY_MIN_OPEN, 0, NULL,
      "penetration.toughness_scale", "1", 1, OFF(penetration.toughness_scale),
      "multiplies every layer's toughness G_c (sensitivity runs; 1 = the skin model)"},
-    {"penetration", "cut_viscosity_s", NS_KEY_DOUBLE, "s", "0", 0, 1, 0, 0, NULL, "penetration.cut_viscosity", "s", 1,
+    {"penetration", "cut_viscosity_s", NS_KEY_DOUBLE, "s", NULL, 0, 1, 0, 0, NULL, "penetration.cut_viscosity", "s", 1,
      OFF(penetration.cut_viscosity),
-     "viscous regularisation time of the cut's cohesive ties (Gao & Bower 2004); 0 = rate independent"},
+     "viscous regularisation time of the cut's cohesive ties (Gao & Bower 2004); none = 1e-4 of the insertion "
+     "time (0 with inertia); 0 = rate independent"},
     {"penetration", "dynamics", NS_KEY_ENUM, "", "auto", 0, 0, 0, 0, dynamics_name, "penetration.dynamics", "", 1,
      OFF(penetration.dynamics),
      "inertia: `auto` = on for a pen and at insertion speeds >= 100 mm/s, off below; `on`; `off`"},

@@ -215,7 +215,7 @@ static enum ns_status summary(struct ns_run_ctx *ctx, const struct pen_load *p, 
   NS_TRY(col_d(ctx, "cell_radius_mm", "mm", "domain radius (stamp, roller: the periodic cell of one needle)",
                p->cell_radius * mm, err));
   NS_TRY(col_i(ctx, "inertia", "1: dynamics (inertia) on", p->dynamics, err));
-  NS_TRY(col_d(ctx, "puncture_force_N", "N", "force at stratum-corneum perforation; NaN when not perforated",
+  NS_TRY(col_d(ctx, "puncture_force_N", "N", "peak force before the stratum corneum is perforated (the drop of the force curve); NaN when not perforated",
                r->puncture_force, err));
   NS_TRY(col_d(ctx, "peak_force_N", "N", "largest force on the needle", r->peak_force, err));
   NS_TRY(col_d(ctx, "tenting_um", "um", "surface deflection at the needle at stratum-corneum perforation",

@@ -55,7 +55,8 @@ struct ns_pen_spec {
   double cut_radius;           /* radius r0 of the cut channel [m]; NAN: the tip radius */
   double toughness_scale;      /* multiplies every layer's G_c (sensitivity runs; 1 = table) */
   double cut_viscosity;        /* viscous regularisation time eta of the wall ties [s] (cohesive.h,
-                                  Gao & Bower 2004); 0: rate-independent ties */
+                                  Gao & Bower 2004); 0: rate-independent ties; NAN: 1e-4 of the
+                                  insertion time travel / speed, 0 with inertia */
   double path_cell;            /* cell height along the insertion path below the epidermis [m];
                                   0: automatic */
   /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
@@ -135,6 +136,7 @@ struct ns_pen_result {
   int64_t *layer;           /* layer id per cell [nz nr] */
   /* Cutting (fracture = 1): the wall's ties and per-event snapshots (snapshots = 1). */
   double cut_radius;        /* r0 used [m] (0 for the tenting model on the full grid) */
+  double cut_viscosity;     /* viscous regularisation time of the wall ties used [s] */
   double *tie_energy;       /* series: elastic energy in the wall ties [J] */
   double *jump_loss;        /* series: cumulative ledger residual of steps in which ties broke and
                                the residual grew (energy released by a jump with nowhere to go in
