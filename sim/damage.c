@@ -22,6 +22,7 @@
 
 #include "needlesim/tensor3.h"
 #include "q1cell.h"
+#include "voldeg.h"
 #include "needlesim/damage.h"
 #include "needlesim/vec.h"
 
@@ -294,76 +295,16 @@ static void cell_assemble(struct ns_damage *D, int i, int j, int k) {
 }
 
 /* Tensile volumetric degradation of one cell (extra contribution, see damage.h):
- *   E_c = -(1 - g_c) V U_+(Jbar),  f_p = -(1 - g_c) U'(Jbar) b_p,  b_p = sum_q w_q cof F_q : D_p,
- *   K_pr = -(1 - g_c) [U''(Jbar) / V b_p b_r + U'(Jbar) sum_q w_q D_p : d2J/dF2 : D_r],
- *   d2J/dF_iJ dF_kL = (cof_iJ cof_kL - cof_iL cof_kJ) / J.
- * Returns nonzero when det F <= 0 somewhere in the cell. */
+ * E_c = -(1 - g_c) V U_+(Jbar), its residual and tangent (voldeg.h). Returns nonzero when
+ * det F <= 0 somewhere in the cell. */
 static int cell_extra(struct loop_args *la, int i, int j, int k) {
   struct ns_damage *D = la->D;
   const size_t cell = cell_index(D, i, j, k);
   const double fac = 1.0 - D->gcell[cell];
   if (fac == 0.0) return 0;
-  struct ns_q1cell c;
-  ns_q1cell_setup(D->g, i, j, k, &c);
-  const int nd = D->ndim, nloc = D->nen * nd, ngp = D->ngp;
-  double ue[NLOC_MAX], F[NEN_MAX][9], C[NEN_MAX][9], Jq[NEN_MAX], jb = 0.0;
-  struct ns_q1dmap M[NEN_MAX];
-  cell_u(D, &c, la->u, ue);
-  for (int q = 0; q < ngp; q++) {
-    ns_q1cell_dmap(D->ndim, &c, q, &M[q]);
-    point_F(D, &M[q], ue, F[q]);
-    Jq[q] = ns_det3(F[q]);
-    if (!(Jq[q] > 0.0)) return 1;
-    ns_cof3(F[q], C[q]);
-    jb += c.w[q] * Jq[q];
-  }
-  jb /= c.vol;
-  if (!(jb > 1.0)) return 0;
-  double U, dU, d2U;
-  ns_material_vol(&D->mats[D->cell_mat[cell]], jb, &U, &dU, &d2U);
-  double bv[NLOC_MAX];
-  for (int p = 0; p < nloc; p++) {
-    double s = 0.0;
-    for (int q = 0; q < ngp; q++)
-      for (int t = 0; t < 3; t++) s += c.w[q] * M[q].val[p][t] * C[q][M[q].idx[p][t]];
-    bv[p] = s;
-  }
-  for (int a = 0; a < D->nen; a++)
-    for (int comp = 0; comp < nd; comp++) la->R[c.node[a] * (size_t)nd + (size_t)comp] -= fac * dU * bv[a * nd + comp];
-  if (!la->K) return 0;
-  double Ke[NLOC_MAX * NLOC_MAX];
-  for (int p = 0; p < nloc; p++)
-    for (int r = p; r < nloc; r++) {
-      double s = d2U / c.vol * bv[p] * bv[r];
-      for (int q = 0; q < ngp; q++) {
-        const double *Cq = C[q];
-        double t2 = 0.0;
-        for (int s1 = 0; s1 < 3; s1++) {
-          const double v1 = M[q].val[p][s1];
-          if (v1 == 0.0) continue;
-          const int iJ = M[q].idx[p][s1], ii = iJ / 3, JJ = iJ % 3;
-          for (int s2 = 0; s2 < 3; s2++) {
-            const double v2 = M[q].val[r][s2];
-            if (v2 == 0.0) continue;
-            const int kL = M[q].idx[r][s2], kk = kL / 3, LL = kL % 3;
-            t2 += v1 * v2 * (Cq[iJ] * Cq[kL] - Cq[3 * ii + LL] * Cq[3 * kk + JJ]) / Jq[q];
-          }
-        }
-        s += dU * c.w[q] * t2;
-      }
-      Ke[p * nloc + r] = Ke[r * nloc + p] = -fac * s;
-    }
-  for (int a = 0; a < D->nen; a++) {
-    double *row = la->K->a + c.node[a] * la->K->bs;
-    for (int b = 0; b < D->nen; b++) {
-      int off[3];
-      for (int e = 0; e < 3; e++) off[e] = ((b >> e) & 1) - ((a >> e) & 1);
-      double *blk = row + (size_t)ns_smat_stencil_index(nd, off) * (size_t)(nd * nd);
-      for (int r = 0; r < nd; r++)
-        for (int s = 0; s < nd; s++) blk[r * nd + s] += Ke[(a * nd + r) * nloc + b * nd + s];
-    }
-  }
-  return 0;
+  double e;
+  return ns_voldeg_cell(D->g, D->ndim, &D->mats[D->cell_mat[cell]], i, j, k, la->u, fac, NS_VOLDEG_TENSION, la->R,
+                        la->K, &e);
 }
 
 /* Loop over all cells in 2^ndim colours (index parity): cells of one colour share no node, the

@@ -4,6 +4,8 @@
  *   ns_mech_dyn_defaults, ns_mech_set_dynamics, ns_mech_dynamics_on   switch inertia on / off
  *   ns_mech_velocity, _acceleration, _set_velocity, _set_region_velocity   kinematic state
  *   ns_mech_energy, ns_mech_energy_reset                                  energy balance terms
+ *                                                                         (with the algorithmic
+ *                                                                         dissipation)
  * Private (mech_impl.h): ns_mech_dyn_mass, _apply_mass, _trial_accel, _residual, _prepare,
  *   _reaction, _accept, _error, ns_mech_energy_increment.
  *
@@ -290,6 +292,41 @@ static double sum_cells(const struct ns_mech *m, const double *v) {
   return s;
 }
 
+/* Algorithmic dissipation of the substep u -> u_new of length h (called by the commit after
+ * ns_mech_dyn_reaction, so d->at holds a_new while v, a, Rq are still the committed ones). On the
+ * free dofs the scheme solves M a_alpha + (1 - af) Rq_new + af Rq_old = 0; its product with du,
+ * rewritten with the trapezoidal force (Rq_old + Rq_new) / 2 that the energy bookkeeping
+ * integrates, is
+ *   du . (Rq_old + Rq_new) / 2 + (K_new - K_old) + D = 0,
+ *   D = du . M a_alpha - (K_new - K_old) + (1/2 - af) du . (Rq_new - Rq_old),
+ * so D is the energy the scheme removes in the substep beyond the physical terms. With
+ * am = af = 1/2, beta = 1/4, gamma = 1/2 (rho_inf = 1) the Newmark relations give
+ * du = h (v_old + v_new) / 2 and M a_alpha . du = K_new - K_old: D = 0 identically. Scratch:
+ * d->y and m->du (Newton's increment, unused at the commit). Serial sums (deterministic). */
+static double numerical_dissipation(struct ns_mech *m, const double *u_new, const double *Rq_new, double h) {
+  struct ns_mech_dynstate *d = &m->dyn;
+  const size_t n = m->ndof;
+  const double *un = m->u, *an = d->a, *at = d->at, *vn = d->v, *Rq = d->Rq;
+  const uint8_t *mask = m->mask;
+  double *w = m->du, *y = d->y;
+  double D = 0.0;
+  /* du . M a_alpha. */
+  for (size_t i = 0; i < n; i++) w[i] = (1.0 - d->am) * at[i] + d->am * an[i];
+  ns_mech_dyn_apply_mass(m, w, y);
+  for (size_t i = 0; i < n; i++)
+    if (!mask[i]) D += (u_new[i] - un[i]) * (y[i] + (0.5 - d->af) * (Rq_new[i] - Rq[i]));
+  /* - (K_new - K_old) over the free dofs, v_new from the Newmark relation. */
+  for (size_t i = 0; i < n; i++) w[i] = vn[i] + h * ((1.0 - d->gamma) * an[i] + d->gamma * at[i]);
+  ns_mech_dyn_apply_mass(m, w, y);
+  double k1 = 0.0, k0 = 0.0;
+  for (size_t i = 0; i < n; i++)
+    if (!mask[i]) k1 += w[i] * y[i];
+  ns_mech_dyn_apply_mass(m, vn, y);
+  for (size_t i = 0; i < n; i++)
+    if (!mask[i]) k0 += vn[i] * y[i];
+  return D - 0.5 * (k1 - k0);
+}
+
 void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const double *Rc_new, const double *Rq_new,
                               double dt) {
   struct ns_mech_ebook *eb = &m->eb;
@@ -320,6 +357,7 @@ void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const doub
   eb->work_extra += wx;
   ns_mech_kern_dissipation(m, u_new, dt, eb->cellbuf);
   eb->viscous += sum_cells(m, eb->cellbuf);
+  if (m->dyn.on) eb->numerical += numerical_dissipation(m, u_new, Rq_new, dt);
   ns_vec_copy(n, eb->fext_c, fe);
   ns_vec_copy(n, eb->fx_c, fx);
 }
@@ -335,6 +373,7 @@ void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e) {
   e->stored = sum_cells(m, m->eb.cellbuf);
   e->strain = sum_cells(m, m->eb.cellbuf + m->ncells);
   e->viscous = m->eb.viscous;
+  e->numerical = m->eb.numerical;
   for (int r = 0; r < NS_MECH_MAX_REGIONS; r++) {
     e->work_region[r] = m->eb.work_region[r];
     e->work_total += e->work_region[r];
@@ -347,6 +386,6 @@ void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e) {
 
 void ns_mech_energy_reset(struct ns_mech *m) {
   struct ns_mech_ebook *eb = &m->eb;
-  eb->viscous = eb->work_dirichlet = eb->work_load = eb->work_extra = 0.0;
+  eb->viscous = eb->numerical = eb->work_dirichlet = eb->work_load = eb->work_extra = 0.0;
   for (int r = 0; r < NS_MECH_MAX_REGIONS; r++) eb->work_region[r] = 0.0;
 }

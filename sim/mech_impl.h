@@ -42,6 +42,7 @@ struct ns_mech_dynstate {
 /* Energy bookkeeping (cumulative over accepted substeps). */
 struct ns_mech_ebook {
   double viscous, work_region[NS_MECH_MAX_REGIONS], work_dirichlet, work_load, work_extra;
+  double numerical;          /* algorithmic dissipation of generalized-alpha (mech_dyn.c) */
   double *fext_c;            /* f_ext at the committed time */
   int fext_c_valid;
   double *fx_c;              /* f_extra at the committed state (0 before the first substep) */

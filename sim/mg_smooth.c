@@ -19,8 +19,10 @@
  * A sweep then costs one pass over the matrix plus the two factor blocks per node:
  *   forward  y_k = G_k (rhs_k - L_k y_{k-1})   (y stored in x in place)
  *   backward x_k = y_k - C_k x_{k+1}.
- * Kernels are specialised for ncomp 1..3 and ndim 2, 3 (always-inline template + dispatch), and
- * interior nodes take a branch-free path without bounds checks.
+ * Kernels are specialised for ncomp 1..3 and ndim 2, 3 (always-inline template, dispatched
+ * inside the parallel region so that the sizes are compile-time constants there), and interior
+ * nodes take a path without bounds checks. Each thread solves a few lines of a colour in
+ * lockstep (independent recursions overlap) and prefetches the operator rows a few steps ahead.
  */
 #include <math.h>
 #include <stddef.h>
@@ -30,8 +32,28 @@
 
 #define NS_INLINE static inline __attribute__((always_inline))
 
-/* Lines solved in lockstep by one thread (see sweep_kernel). */
-#define NS_LINE_BATCH 8
+/* Lines solved in lockstep by one thread (see solve_batch). Measured on the 513^2 axisymmetric
+ * skin operator (bench_solver, 1 thread): 4 lines beat 2, 6, 8 and 16 along both directions; r
+ * lines take 5.5 ms per sweep with 4, 8.5 ms with 8 and 11 ms with 16, whose forward pass no
+ * longer leaves the factors and x of the batch in L2 for the back substitution. */
+#ifndef NS_LINE_BATCH
+#define NS_LINE_BATCH 4
+#endif
+
+/* Steps ahead along the line at which a batch prefetches its operator rows (see prefetch_step). */
+#ifndef NS_PREFETCH_STEPS
+#define NS_PREFETCH_STEPS 2
+#endif
+
+/* Cache line size of x86-64 and ARMv8 server cores [bytes]. */
+#define NS_CACHE_LINE 64
+
+/* Grids with fewer nodes are swept by one thread: a sweep of 4096 nodes takes ~0.06 ms
+ * (axisymmetric, ncomp 2, in cache), the order of the fork/join cost of a parallel region on a
+ * loaded machine. */
+#ifndef NS_SWEEP_PARALLEL_MIN_NODES
+#define NS_SWEEP_PARALLEL_MIN_NODES 4096
+#endif
 
 /* Stencil geometry of a grid: node offset and direction triple of every entry. */
 static void stencil_geom(const struct ns_grid *g, ptrdiff_t off[27], int dir[27][3]) {
@@ -160,131 +182,220 @@ enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int nc, int d, struct
   return NS_OK;
 }
 
-/* One zebra sweep; nc and ndim are compile-time constants in every instantiation. */
-NS_INLINE void sweep_kernel(const int nc, const int ndim, const struct ns_mg_level *lev, int d, int reverse,
-                            const double *restrict b, double *restrict x) {
-  const struct ns_grid *g = lev->g;
+/* Read-only data of one sweep along one direction, shared by the threads. */
+struct sweep_ctx {
+  const double *a, *fac, *b; /* operator, line factors, right side */
+  double *x;                 /* iterate, updated in place */
+  int offs[27];              /* stencil index of every off-line entry */
+  ptrdiff_t offo[27];        /* its node offset */
+  int dir[27][3];            /* direction triple of every stencil entry */
+  int gn[3];                 /* grid nodes per direction */
+  int sL;                    /* stencil index of the in-line entry towards k - 1 */
+  size_t nnodes;             /* grid nodes */
+  int d, o1, o2, len, n1, n2;
+  ptrdiff_t s1, s2, sd;      /* node strides across (o1, o2) and along (d) the line */
+};
+
+/* acc -= (off-line part of row node) x for a node whose whole stencil lies inside the grid:
+ * no bounds checks, the entry loop has a compile-time trip count. */
+NS_INLINE void offline_interior(const int nc, const int ndim, const struct sweep_ctx *restrict c, size_t node,
+                                double acc[3]) {
   const int ns = ndim == 2 ? 9 : 27, nb = nc * nc, noff = ns - 3;
+  const double *restrict an = c->a + node * (size_t)ns * (size_t)nb;
+  const double *restrict x = c->x;
+  for (int e = 0; e < noff; e++) {
+    const double *restrict blk = an + (size_t)c->offs[e] * (size_t)nb;
+    const double *restrict xs = x + (size_t)((ptrdiff_t)node + c->offo[e]) * (size_t)nc;
+    for (int r = 0; r < nc; r++)
+      for (int q = 0; q < nc; q++) acc[r] -= blk[r * nc + q] * xs[q];
+  }
+}
+
+/* The same for a node on the grid boundary: entries pointing outside the grid are skipped (the
+ * order of the remaining entries, hence the rounding, is that of offline_interior). */
+NS_INLINE void offline_boundary(const int nc, const int ndim, const struct sweep_ctx *restrict c, size_t node,
+                                int p, int q, int k, double acc[3]) {
+  const int ns = ndim == 2 ? 9 : 27, nb = nc * nc, noff = ns - 3;
+  const double *restrict an = c->a + node * (size_t)ns * (size_t)nb;
+  const double *restrict x = c->x;
+  int ijk[3];
+  ijk[c->o1] = p;
+  ijk[c->o2] = q;
+  ijk[c->d] = k;
+  for (int e = 0; e < noff; e++) {
+    const int s = c->offs[e];
+    int ok = 1;
+    for (int q2 = 0; q2 < ndim; q2++) {
+      int v = ijk[q2] + c->dir[s][q2];
+      ok &= v >= 0 && v < c->gn[q2];
+    }
+    if (!ok) continue;
+    const double *restrict blk = an + (size_t)s * (size_t)nb;
+    const double *restrict xs = x + (size_t)((ptrdiff_t)node + c->offo[e]) * (size_t)nc;
+    for (int r = 0; r < nc; r++)
+      for (int q3 = 0; q3 < nc; q3++) acc[r] -= blk[r * nc + q3] * xs[q3];
+  }
+}
+
+/* Software prefetch of what the forward step of a line at node will read: its operator row
+ * (ns nc^2 doubles), factor blocks, right side and the iterate at the node and across the line.
+ * The lines of a batch sit one colour period apart, so for lines across the fastest grid index
+ * (z lines in 2D, y and z lines in 3D) a batch touches a few hundred contiguous bytes per step
+ * and then jumps a whole grid row or plane: the hardware prefetchers, which follow streams
+ * within a page, do not run ahead of such an access pattern. */
+NS_INLINE void prefetch_step(const int nc, const int ndim, const struct sweep_ctx *restrict c, size_t node) {
+  const int ns = ndim == 2 ? 9 : 27, nb = nc * nc;
+  const size_t rowbytes = (size_t)ns * (size_t)nb * sizeof(double);
+  const char *pa = (const char *)(c->a + node * (size_t)ns * (size_t)nb);
+  for (size_t o = 0; o < rowbytes; o += NS_CACHE_LINE) __builtin_prefetch(pa + o);
+  __builtin_prefetch(pa + rowbytes - 1);
+  const char *pf = (const char *)(c->fac + node * 2 * (size_t)nb);
+  for (size_t o = 0; o < 2 * (size_t)nb * sizeof(double); o += NS_CACHE_LINE) __builtin_prefetch(pf + o);
+  __builtin_prefetch(c->b + node * (size_t)nc);
+  __builtin_prefetch(c->x + node * (size_t)nc);
+  /* The node across the line (clamped to the grid: the last line has none). */
+  const size_t last = c->nnodes - 1;
+  size_t n1 = node + (size_t)c->s1;
+  __builtin_prefetch(c->x + (n1 < last ? n1 : last) * (size_t)nc);
+  if (ndim == 3) {
+    size_t n2 = node + (size_t)c->s2, n12 = n2 + (size_t)c->s1;
+    __builtin_prefetch(c->x + (n2 < last ? n2 : last) * (size_t)nc);
+    __builtin_prefetch(c->x + (n12 < last ? n12 : last) * (size_t)nc);
+  }
+}
+
+/* Exact block-tridiagonal solve of nbl <= NS_LINE_BATCH lines of one colour, advancing in
+ * lockstep: line l starts at node base[l] and lies at index (pq[l][0], pq[l][1]) across. The
+ * interleaving only changes the order in which independent lines are processed, not any line's
+ * arithmetic. While one line's recursion waits on its previous step, the others' proceed. */
+NS_INLINE void solve_batch(const int nc, const int ndim, const struct sweep_ctx *restrict c, int nbl,
+                           const size_t base[NS_LINE_BATCH], const int pq[NS_LINE_BATCH][2]) {
+  const int ns = ndim == 2 ? 9 : 27, nb = nc * nc;
   const size_t bs = (size_t)ns * (size_t)nb;
+  const int len = c->len;
+  const size_t sd = (size_t)c->sd;
+  const double *restrict a = c->a, *restrict fac = c->fac, *restrict b = c->b;
+  double *restrict x = c->x;
+  int inside[NS_LINE_BATCH], all_inside = 1;
+  for (int l = 0; l < nbl; l++) {
+    const int p = pq[l][0], q = pq[l][1];
+    inside[l] = p > 0 && p < c->n1 - 1 && (ndim == 2 || (q > 0 && q < c->n2 - 1));
+    all_inside &= inside[l];
+  }
+  double yprev[NS_LINE_BATCH][3];
+  for (int l = 0; l < nbl; l++)
+    for (int k = 0; k < NS_PREFETCH_STEPS && k < len; k++) prefetch_step(nc, ndim, c, base[l] + (size_t)k * sd);
+  /* Forward elimination y_k = G_k (rhs_k - L_k y_{k-1}), y stored in x. */
+  for (int k = 0; k < len; k++) {
+    const int interior_k = k > 0 && k < len - 1;
+    for (int l = 0; l < nbl; l++) {
+      const size_t node = base[l] + (size_t)k * sd;
+      if (k + NS_PREFETCH_STEPS < len) prefetch_step(nc, ndim, c, node + (size_t)NS_PREFETCH_STEPS * sd);
+      double acc[3];
+      for (int r = 0; r < nc; r++) acc[r] = b[node * (size_t)nc + (size_t)r];
+      if (interior_k && (all_inside || inside[l]))
+        offline_interior(nc, ndim, c, node, acc);
+      else
+        offline_boundary(nc, ndim, c, node, pq[l][0], pq[l][1], k, acc);
+      if (k > 0) {
+        const double *restrict lb = a + node * bs + (size_t)c->sL * (size_t)nb;
+        for (int r = 0; r < nc; r++)
+          for (int q = 0; q < nc; q++) acc[r] -= lb[r * nc + q] * yprev[l][q];
+      }
+      const double *restrict G = fac + node * 2 * (size_t)nb;
+      for (int r = 0; r < nc; r++) {
+        double y = 0.0;
+        for (int q = 0; q < nc; q++) y += G[r * nc + q] * acc[q];
+        yprev[l][r] = y;
+      }
+      for (int r = 0; r < nc; r++) x[node * (size_t)nc + (size_t)r] = yprev[l][r];
+    }
+  }
+  /* Back substitution x_k = y_k - C_k x_{k+1}; the factors and x of the batch were just read by
+   * the forward pass and are still in cache. */
+  for (int k = len - 2; k >= 0; k--)
+    for (int l = 0; l < nbl; l++) {
+      const size_t node = base[l] + (size_t)k * sd;
+      const double *restrict C = fac + node * 2 * (size_t)nb + nb;
+      const double *restrict xn = x + (node + sd) * (size_t)nc;
+      double *restrict xk = x + node * (size_t)nc;
+      double corr[3];
+      for (int r = 0; r < nc; r++) {
+        corr[r] = 0.0;
+        for (int q = 0; q < nc; q++) corr[r] += C[r * nc + q] * xn[q];
+      }
+      for (int r = 0; r < nc; r++) xk[r] -= corr[r];
+    }
+}
+
+void ns_mg_lines_sweep(const struct ns_mg_level *lev, int nc, int d, int reverse, const double *b, double *x) {
+  const struct ns_grid *g = lev->g;
+  const int ndim = g->ndim, ns = ndim == 2 ? 9 : 27;
+  struct sweep_ctx ctx;
   ptrdiff_t off[27];
-  int dir[27][3];
-  stencil_geom(g, off, dir);
-  int o1, o2;
-  other_dirs(ndim, d, &o1, &o2);
+  stencil_geom(g, off, ctx.dir);
+  other_dirs(ndim, d, &ctx.o1, &ctx.o2);
   /* The off-line entries: every stencil entry with a non-zero offset across the line. */
-  int offs[27];
-  ptrdiff_t offo[27];
   int m = 0;
   for (int s = 0; s < ns; s++)
-    if (dir[s][o1] != 0 || dir[s][o2] != 0) {
-      offs[m] = s;
-      offo[m] = off[s];
+    if (ctx.dir[s][ctx.o1] != 0 || ctx.dir[s][ctx.o2] != 0) {
+      ctx.offs[m] = s;
+      ctx.offo[m] = off[s];
       m++;
     }
   int dl[3] = {0, 0, 0};
   dl[d] = -1;
-  const int sL = ns_smat_stencil_index(ndim, dl);
-  const int len = g->n[d], n1 = g->n[o1], n2 = g->n[o2];
-  const ptrdiff_t s1 = g->stride[o1], s2 = g->stride[o2], sd = g->stride[d];
-  const int gn[3] = {g->n[0], g->n[1], g->n[2]};
-  const double *restrict a = lev->A->a;
-  const double *restrict fac = lev->fac[d];
+  ctx.sL = ns_smat_stencil_index(ndim, dl);
+  ctx.d = d;
+  ctx.nnodes = g->nnodes;
+  ctx.len = g->n[d];
+  ctx.n1 = g->n[ctx.o1];
+  ctx.n2 = g->n[ctx.o2];
+  ctx.s1 = g->stride[ctx.o1];
+  ctx.s2 = g->stride[ctx.o2];
+  ctx.sd = g->stride[d];
+  for (int q = 0; q < 3; q++) ctx.gn[q] = g->n[q];
+  ctx.a = lev->A->a;
+  ctx.fac = lev->fac[d];
+  ctx.b = b;
+  ctx.x = x;
+  const struct sweep_ctx *cp = &ctx;
   const int ncol = ndim == 2 ? 2 : 4;
+  const int par = g->nnodes >= NS_SWEEP_PARALLEL_MIN_NODES;
+  /* One parallel region per sweep; the colours are separated by the implicit barrier of each
+   * work-shared loop. Lines of one colour are independent: each batch of NS_LINE_BATCH
+   * neighbouring lines is solved by one thread, and which thread solves a line does not change
+   * its arithmetic, so the result is the same for any thread count (and on small grids, where a
+   * parallel region costs more than the sweep, the region runs on one thread). */
+#pragma omp parallel default(none) shared(cp) firstprivate(nc, ndim, ncol, reverse) if (par)
   for (int ci = 0; ci < ncol; ci++) {
     const int col = reverse ? ncol - 1 - ci : ci;
     const int p0 = col & 1, q0 = col >> 1;
-    const long np = (n1 - p0 + 1) / 2, nq = (n2 - q0 + 1) / 2, nl = np * nq;
+    const long np = (cp->n1 - p0 + 1) / 2, nq = (cp->n2 - q0 + 1) / 2, nl = np * nq;
     const long nbatch = (nl + NS_LINE_BATCH - 1) / NS_LINE_BATCH;
-    /* Lines of one colour are independent; each batch of NS_LINE_BATCH neighbouring lines is
-     * solved by one thread, the lines of a batch advancing in lockstep so that the memory
-     * accesses of one step are close together (prefetch-friendly even for strided lines). */
-#pragma omp parallel for default(none) shared(a, fac, b, x, offs, offo, dir, gn) \
-    firstprivate(nc, ndim, nb, noff, bs, sL, len, n1, n2, s1, s2, sd, p0, q0, np, nl, nbatch, o1, o2, d) schedule(static)
+#pragma omp for schedule(static)
     for (long bt = 0; bt < nbatch; bt++) {
       const long t0 = bt * NS_LINE_BATCH, t1 = t0 + NS_LINE_BATCH < nl ? t0 + NS_LINE_BATCH : nl;
       const int nbl = (int)(t1 - t0);
       size_t base[NS_LINE_BATCH];
-      int inside_across[NS_LINE_BATCH], pq[NS_LINE_BATCH][2];
-      double yprev[NS_LINE_BATCH][3];
+      int pq[NS_LINE_BATCH][2];
       for (int l = 0; l < nbl; l++) {
         const long t = t0 + l;
-        const int p = (int)(2 * (t % np) + p0), q = (int)(2 * (t / np) + q0);
-        pq[l][0] = p;
-        pq[l][1] = q;
-        base[l] = (size_t)((ptrdiff_t)p * s1 + (ptrdiff_t)q * s2);
-        inside_across[l] = p > 0 && p < n1 - 1 && (ndim == 2 || (q > 0 && q < n2 - 1));
+        pq[l][0] = (int)(2 * (t % np) + p0);
+        pq[l][1] = (int)(2 * (t / np) + q0);
+        base[l] = (size_t)((ptrdiff_t)pq[l][0] * cp->s1 + (ptrdiff_t)pq[l][1] * cp->s2);
       }
-      for (int k = 0; k < len; k++) {
-        for (int l = 0; l < nbl; l++) {
-          const size_t node = base[l] + (size_t)k * (size_t)sd;
-          const double *restrict an = a + node * bs;
-          double acc[3];
-          for (int r = 0; r < nc; r++) acc[r] = b[node * (size_t)nc + (size_t)r];
-          if (inside_across[l] && k > 0 && k < len - 1) {
-            for (int e = 0; e < noff; e++) {
-              const double *restrict blk = an + (size_t)offs[e] * (size_t)nb;
-              const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
-              for (int r = 0; r < nc; r++)
-                for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
-            }
-          } else {
-            int ijk[3];
-            ijk[o1] = pq[l][0];
-            ijk[o2] = pq[l][1];
-            ijk[d] = k;
-            for (int e = 0; e < noff; e++) {
-              const int s = offs[e];
-              int ok = 1;
-              for (int q2 = 0; q2 < ndim; q2++) {
-                int v = ijk[q2] + dir[s][q2];
-                ok &= v >= 0 && v < gn[q2];
-              }
-              if (!ok) continue;
-              const double *restrict blk = an + (size_t)s * (size_t)nb;
-              const double *restrict xs = x + (size_t)((ptrdiff_t)node + offo[e]) * (size_t)nc;
-              for (int r = 0; r < nc; r++)
-                for (int c = 0; c < nc; c++) acc[r] -= blk[r * nc + c] * xs[c];
-            }
-          }
-          if (k > 0) {
-            const double *restrict lb = an + (size_t)sL * (size_t)nb;
-            for (int r = 0; r < nc; r++)
-              for (int c = 0; c < nc; c++) acc[r] -= lb[r * nc + c] * yprev[l][c];
-          }
-          const double *restrict G = fac + node * 2 * (size_t)nb;
-          for (int r = 0; r < nc; r++) {
-            double y = 0.0;
-            for (int c = 0; c < nc; c++) y += G[r * nc + c] * acc[c];
-            yprev[l][r] = y;
-          }
-          for (int r = 0; r < nc; r++) x[node * (size_t)nc + (size_t)r] = yprev[l][r];
-        }
+      /* The kernel is instantiated here, inside the outlined parallel region: OpenMP outlining
+       * happens before inlining, so constants of an enclosing instantiation would arrive in
+       * the region as run-time values. */
+      switch (nc * 10 + ndim) {
+      case 12: solve_batch(1, 2, cp, nbl, base, pq); break;
+      case 22: solve_batch(2, 2, cp, nbl, base, pq); break;
+      case 32: solve_batch(3, 2, cp, nbl, base, pq); break;
+      case 13: solve_batch(1, 3, cp, nbl, base, pq); break;
+      case 23: solve_batch(2, 3, cp, nbl, base, pq); break;
+      default: solve_batch(3, 3, cp, nbl, base, pq); break;
       }
-      for (int k = len - 2; k >= 0; k--)
-        for (int l = 0; l < nbl; l++) {
-          const size_t node = base[l] + (size_t)k * (size_t)sd;
-          const double *restrict C = fac + node * 2 * (size_t)nb + nb;
-          const double *restrict xn = x + (node + (size_t)sd) * (size_t)nc;
-          double *restrict xk = x + node * (size_t)nc;
-          double corr[3];
-          for (int r = 0; r < nc; r++) {
-            corr[r] = 0.0;
-            for (int c = 0; c < nc; c++) corr[r] += C[r * nc + c] * xn[c];
-          }
-          for (int r = 0; r < nc; r++) xk[r] -= corr[r];
-        }
     }
-  }
-}
-
-void ns_mg_lines_sweep(const struct ns_mg_level *lev, int nc, int d, int reverse, const double *b, double *x) {
-  const int ndim = lev->g->ndim;
-  switch (nc * 10 + ndim) {
-  case 12: sweep_kernel(1, 2, lev, d, reverse, b, x); break;
-  case 22: sweep_kernel(2, 2, lev, d, reverse, b, x); break;
-  case 32: sweep_kernel(3, 2, lev, d, reverse, b, x); break;
-  case 13: sweep_kernel(1, 3, lev, d, reverse, b, x); break;
-  case 23: sweep_kernel(2, 3, lev, d, reverse, b, x); break;
-  default: sweep_kernel(3, 3, lev, d, reverse, b, x); break;
   }
 }

@@ -1,6 +1,7 @@
 /* punch.c — indentation problems on a layered elastic half-space (see punch.h).
  *
  *   ns_punch_spec_default  homogeneous defaults
+ *   ns_punch_spec_layered  issue 3's layered flat punch
  *   ns_punch_build         graded nested grid, layer materials, cell ids
  *   ns_punch_solve         one indentation: flat punch by a displacement region, or a rigid body
  *                          by contact; force, contact radius, iteration counts, wall time
@@ -42,6 +43,26 @@ struct ns_punch_spec ns_punch_spec_default(enum ns_geometry geom, double a, doub
   s.cells_out = 16;
   s.level = 0;
   s.side_bc = NS_BC_FREE;
+  return s;
+}
+
+struct ns_punch_spec ns_punch_spec_layered(int level) {
+  /* Punch radius [m], layer thicknesses [m], moduli [Pa] and level-0 cells per layer. */
+  const double a = 50e-6;
+  const double th[3] = {15e-6, 85e-6, 2e-3}, E[3] = {10e6, 1e6, 50e3};
+  const int cz[3] = {4, 8, 12};
+  struct ns_punch_spec s = ns_punch_spec_default(NS_GEOM_AXISYMMETRIC, a, 1.0, 0.45);
+  s.nlayer = 3;
+  for (int l = 0; l < 3; l++) {
+    s.thick[l] = th[l];
+    s.E[l] = E[l];
+    s.nu[l] = 0.45;
+    s.cells_z[l] = cz[l];
+  }
+  s.h_surface = th[0] / cz[0];
+  s.width = 10e-3; /* far enough that the force no longer changes (issue 3: >= 10 mm) */
+  s.h_edge = a / 8.0;
+  s.level = level;
   return s;
 }
 

@@ -154,7 +154,7 @@ static enum ns_status run_one(const struct ns_scenario *sc, size_t icase, struct
   case NS_STUDY_SUCTION:
     return ns_study_suction(&ctx, err);
   case NS_STUDY_PENETRATION:
-    break; /* the parser does not accept it yet (sim/study_penetration.c) */
+    return ns_study_penetration(&ctx, err);
   }
   return ns_err_set(err, NS_EINTERNAL, "study %d has no implementation", (int)cfg.study.kind);
 }

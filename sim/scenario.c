@@ -712,6 +712,7 @@ static size_t slot_of(const char *section, const char *key) { return ns_schema_s
 static int section_study(const char *section) {
   if (strcmp(section, "indentation") == 0) return NS_STUDY_INDENTATION;
   if (strcmp(section, "suction") == 0) return NS_STUDY_SUCTION;
+  if (strcmp(section, "penetration") == 0) return NS_STUDY_PENETRATION;
   return -1;
 }
 
@@ -771,11 +772,18 @@ static enum ns_status fill_case(const struct ns_scenario *sc, size_t icase, stru
   return NS_OK;
 }
 
+/* Peak speed of a sinusoidal pen stroke z(t) = (s/2)(1 - cos 2 pi f t): pi f s [mm/s] for the
+ * stroke depth s [mm] and rate f [Hz]; the pen's insertion speed unless loading.speed_mm_s is
+ * given. */
+static double pen_peak_speed_mm_s(const struct eff *e) {
+  const double pi = 3.14159265358979323846;
+  return pi * e[slot_of("device", "stroke_rate_hz")].v.d * e[slot_of("device", "stroke_depth_mm")].v.d;
+}
+
 /* Copy the parsed values into the config, converted to SI. */
 static void fill_config(const struct rctx *c, struct ns_config *cfg) {
   const struct ns_scenario *sc = c->sc;
   memset(cfg, 0, sizeof *cfg);
-  for (int l = 0; l < NS_NLAYERS; l++) cfg->skin.layer[l].tensile_strength = NAN; /* until a key sets it */
   int dev = c->e[slot_of("device", "type")].v.i, study = c->e[slot_of("study", "type")].v.i;
   for (size_t s = 0; s < sc->nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
@@ -812,6 +820,10 @@ static void fill_config(const struct rctx *c, struct ns_config *cfg) {
     cfg->loading.control = NS_CONTROL_DEPTH;
     if (!ns_cfg_given(cfg->loading.depth)) cfg->loading.depth = cfg->needle.length;
   }
+  /* A pen moves its needles at the stroke's peak speed unless a speed is given. */
+  const size_t s_speed = slot_of("loading", "speed_mm_s");
+  if (dev == NS_DEVICE_PEN && !given(&c->e[s_speed]))
+    cfg->loading.speed = pen_peak_speed_mm_s(c->e) * ns_schema_slot(s_speed, NULL)->to_si;
   /* Indenter keys of the other shapes do not apply: radius_um is not used by a cone,
    * half_angle_deg only by a cone. */
   if (study == NS_STUDY_INDENTATION) {
@@ -871,6 +883,48 @@ static enum ns_status indentation_checks(const struct rctx *c, int indenter) {
                     "boundary dominates the measured stiffness)",
                     dname, dom_mm * um_per_mm / CONTACT_RADII, a_um);
   }
+  return NS_OK;
+}
+
+/* Penetration study: axisymmetric; the holder's travel within the needle; the cut channel
+ * within the shaft; each device's own way of loading (pen: its stroke, displacement control;
+ * stamp and roller: the periodic cell of one needle is the domain, so grid.width_mm does not
+ * apply). */
+static enum ns_status penetration_checks(const struct rctx *c, int dev) {
+  const struct eff *e = c->e;
+  size_t s_geom = slot_of("grid", "geometry"), s_len = slot_of("needle", "length_mm"),
+         s_depth = slot_of("loading", "depth_mm"), s_force = slot_of("loading", "force_N"),
+         s_cut = slot_of("penetration", "cut_radius_um"), s_shaft = slot_of("needle", "shaft_diameter_um"),
+         s_width = slot_of("grid", "width_mm");
+  if (e[s_geom].v.i != NS_GEOM_AXISYMMETRIC)
+    return slot_err(c, s_geom, "axisymmetric for study.type = penetration (the penetration study is axisymmetric)");
+  if (given(&e[s_depth]) && e[s_depth].v.d > e[s_len].v.d) {
+    if (pick(c, s_depth, s_len) == s_depth)
+      return slot_err(c, s_depth,
+                      "at most needle.length_mm = %.10g mm (the needle holder stops when the needle is fully in)",
+                      e[s_len].v.d);
+    return slot_err(c, s_len, "at least loading.depth_mm = %.10g mm (the needle holder stops when the needle is fully in)",
+                    e[s_depth].v.d);
+  }
+  const double shaft_r_um = 0.5 * e[s_shaft].v.d;
+  if (given(&e[s_cut]) && e[s_cut].v.d > shaft_r_um) {
+    if (pick(c, s_cut, s_shaft) == s_cut)
+      return slot_err(c, s_cut, "at most the shaft radius, needle.shaft_diameter_um / 2 = %.10g um (the cut channel "
+                                "cannot be wider than the needle)",
+                      shaft_r_um);
+    return slot_err(c, s_shaft, "at least twice penetration.cut_radius_um = %.10g um", 2.0 * e[s_cut].v.d);
+  }
+  if (dev == NS_DEVICE_PEN && given(&e[s_force]))
+    return slot_err(c, s_force,
+                    "no value with device.type = pen (the pen's motor drives the needles to device.stroke_depth_mm: "
+                    "displacement control)");
+  if (dev == NS_DEVICE_PEN && given(&e[s_depth]))
+    return slot_err(c, s_depth, "no value with device.type = pen (its travel is device.stroke_depth_mm)");
+  if ((dev == NS_DEVICE_STAMP || dev == NS_DEVICE_ROLLER) && given(&e[s_width]))
+    return slot_err(c, s_width,
+                    "no value with device.type = %s in the penetration study (the domain is the periodic cell of one "
+                    "needle, its radius set by the needle spacing)",
+                    dev == NS_DEVICE_STAMP ? "stamp" : "roller");
   return NS_OK;
 }
 
@@ -1054,7 +1108,9 @@ static enum ns_status cross_checks(const struct rctx *c) {
   if ((study == NS_STUDY_INDENTATION || study == NS_STUDY_SUCTION) && e[s_geom].v.i != NS_GEOM_AXISYMMETRIC)
     return slot_err(c, s_geom, "axisymmetric for study.type = %s (the characterisation studies are axisymmetric)",
                     study_def->enum_name(study));
-  if (study == NS_STUDY_INDENTATION) {
+  if (study == NS_STUDY_PENETRATION) {
+    NS_TRY(penetration_checks(c, dev));
+  } else if (study == NS_STUDY_INDENTATION) {
     NS_TRY(indentation_checks(c, indenter));
   } else if (study == NS_STUDY_SUCTION) {
     size_t s_ap = slot_of("suction", "aperture_mm"), s_gd = slot_of("grid", "depth_mm");
@@ -1159,7 +1215,8 @@ enum ns_status ns_scenario_params(const struct ns_scenario *sc, size_t icase, st
     int dev = e[slot_of("device", "type")].v.i, study = e[slot_of("study", "type")].v.i;
     const struct ns_key_def *type_def = ns_schema_slot(slot_of("device", "type"), NULL);
     const struct ns_key_def *study_def = ns_schema_slot(slot_of("study", "type"), NULL);
-    size_t s_depth = slot_of("loading", "depth_mm"), s_len = slot_of("needle", "length_mm");
+    size_t s_depth = slot_of("loading", "depth_mm"), s_len = slot_of("needle", "length_mm"),
+           s_speed = slot_of("loading", "speed_mm_s");
     for (size_t i = 0; i < sc->nslots; i++) {
       int layer;
       const struct ns_key_def *d = ns_schema_slot(i, &layer);
@@ -1178,6 +1235,9 @@ enum ns_status ns_scenario_params(const struct ns_scenario *sc, size_t icase, st
       else if (i == s_depth && e[i].kind == EFF_NONE && cfg->loading.control == NS_CONTROL_DEPTH) {
         snprintf(r[i].value, sizeof r[i].value, "%s", e[s_len].text);
         snprintf(r[i].origin, sizeof r[i].origin, "default (= needle.length_mm)");
+      } else if (i == s_speed && dev == NS_DEVICE_PEN && !given(&e[i])) {
+        snprintf(r[i].value, sizeof r[i].value, "%.10g", pen_peak_speed_mm_s(e));
+        snprintf(r[i].origin, sizeof r[i].origin, "default (= pi x device.stroke_rate_hz x device.stroke_depth_mm)");
       } else if (e[i].kind == EFF_NONE)
         snprintf(r[i].value, sizeof r[i].value, "%s", layer >= 0 ? "skin model" : "none");
       else

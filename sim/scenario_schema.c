@@ -41,10 +41,12 @@
 #define KPA_TO_PA 1e3
 /* Millibar to pascals (1 mbar = 100 Pa). */
 #define MBAR_TO_PA 100.0
+/* Megapascals to pascals. */
+#define MPA_TO_PA 1e6
 
 /* Enum value names by index; NULL past the last one. */
 static const char *study_name(int i) {
-  static const char *const names[] = {"profile", "indentation", "suction"};
+  static const char *const names[] = {"profile", "indentation", "suction", "penetration"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
 static const char *site_name(int i) { return i >= 0 && i < NS_NSITES ? ns_site_name((enum ns_site)i) : NULL; }
@@ -56,6 +58,10 @@ static const char *indenter_name(int i) {
   static const char *const names[] = {"flat", "sphere", "cone"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
+static const char *dynamics_name(int i) {
+  static const char *const names[] = {"auto", "on", "off"};
+  return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
+}
 static const char *geometry_name(int i) {
   static const char *const names[] = {"axisymmetric", "3d"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
@@ -65,8 +71,11 @@ static const char *geometry_name(int i) {
 _Static_assert(NS_DEVICE_SINGLE == 0 && NS_DEVICE_STAMP == 1 && NS_DEVICE_ROLLER == 2 && NS_DEVICE_PEN == 3,
                "device names follow enum ns_device_type");
 _Static_assert(NS_GEOM_AXISYMMETRIC == 0 && NS_GEOM_3D == 1, "geometry names follow enum ns_geometry");
-_Static_assert(NS_STUDY_PROFILE == 0 && NS_STUDY_INDENTATION == 1 && NS_STUDY_SUCTION == 2,
+_Static_assert(NS_STUDY_PROFILE == 0 && NS_STUDY_INDENTATION == 1 && NS_STUDY_SUCTION == 2 &&
+                   NS_STUDY_PENETRATION == 3,
                "study names follow enum ns_study_kind");
+_Static_assert(NS_PEN_DYNAMICS_AUTO == 0 && NS_PEN_DYNAMICS_ON == 1 && NS_PEN_DYNAMICS_OFF == 2,
+               "dynamics names follow enum ns_pen_dynamics");
 _Static_assert(NS_INDENTER_FLAT == 0 && NS_INDENTER_SPHERE == 1 && NS_INDENTER_CONE == 2,
                "indenter names follow enum ns_indenter");
 _Static_assert(sizeof(enum ns_site) == sizeof(int) && sizeof(enum ns_device_type) == sizeof(int) &&
@@ -86,7 +95,8 @@ static const struct ns_key_def keys[] = {
     /* [study] */
     {"study", "type", NS_KEY_ENUM, "", "profile", 0, 0, 0, 0, study_name, "study.kind", "", 1, OFF(study.kind),
      "what `needlesim run` computes: `profile` (the resolved layer profile), `indentation` (rigid indenter, "
-     "force-depth-time), `suction` (Cutometer-style suction, displacement-time and R-parameters)"},
+     "force-depth-time), `suction` (Cutometer-style suction, displacement-time and R-parameters), `penetration` "
+     "(the needle driven into the skin by the device: tenting, puncture, cut depth per layer)"},
     /* [skin] */
     {"skin", "age_years", NS_KEY_DOUBLE, "years", "35", 20, 80, 0, 0, NULL, "skin.age_years", "years", 1,
      OFF(skin.age_years), "age of the subject; the literature tables span 20-80 years, so no extrapolation"},
@@ -120,6 +130,9 @@ static const struct ns_key_def keys[] = {
      MM_TO_M, OFF(device.stroke_depth), "pen only: depth setting (SkinPen 0-2.5 mm, Dermapen 4 up to 3 mm)"},
     {"device", "stroke_rate_hz", NS_KEY_DOUBLE, "Hz", "117", 0, 1000, NS_KEY_MIN_OPEN, PEN, NULL, "device.stroke_rate",
      "Hz", 1, OFF(device.stroke_rate), "pen only: strokes per second (SkinPen 7000 rpm, one stroke per turn)"},
+    {"device", "needle_count", NS_KEY_INT, "1", "36", 1, 10000, 0, STAMP, NULL, "device.needle_count", "1", 1,
+     OFF(device.needle_count),
+     "stamp only: needles on the stamp, sharing loading.force_N (no published count: 36 = a 6 x 6 array)"},
     /* [loading] */
     {"loading", "speed_mm_s", NS_KEY_DOUBLE, "mm/s", "1.0", 0, 20000, NS_KEY_MIN_OPEN, 0, NULL, "loading.speed",
      "m/s", MM_TO_M, OFF(loading.speed), "insertion speed"},
@@ -161,6 +174,21 @@ static const struct ns_key_def keys[] = {
      OFF(suction.off), "relaxation time per cycle, pressure released (standard: 2 s)"},
     {"suction", "cycles", NS_KEY_INT, "1", "1", 1, 100, 0, 0, NULL, "suction.cycles", "1", 1, OFF(suction.cycles),
      "suction/relaxation cycles; the R-parameters are from the first"},
+    /* [penetration] (study.type = penetration only) */
+    {"penetration", "cutting", NS_KEY_BOOL, "", "true", 0, 0, 0, 0, NULL, "penetration.cutting", "", 1,
+     OFF(penetration.cutting), "the needle cuts (cohesive path below the tip); false = tenting only, no puncture"},
+    {"penetration", "cut_radius_um", NS_KEY_DOUBLE, "um", NULL, 0.1, 1000, 0, 0, NULL, "penetration.cut_radius", "m",
+     UM_TO_M, OFF(penetration.cut_radius), "radius of the cut channel; none = the tip radius; at most the shaft radius"},
+    {"penetration", "toughness_scale", NS_KEY_DOUBLE, "1", "1", 0, 100, NS_KEY_MIN_OPEN, 0, NULL,
+     "penetration.toughness_scale", "1", 1, OFF(penetration.toughness_scale),
+     "multiplies every layer's toughness G_c (sensitivity runs; 1 = the skin model)"},
+    {"penetration", "dynamics", NS_KEY_ENUM, "", "auto", 0, 0, 0, 0, dynamics_name, "penetration.dynamics", "", 1,
+     OFF(penetration.dynamics),
+     "inertia: `auto` = on for a pen and at insertion speeds >= 100 mm/s, off below; `on`; `off`"},
+    {"penetration", "output_steps", NS_KEY_INT, "1", "20", 1, 1000, 0, 0, NULL, "penetration.output_steps", "1", 1,
+     OFF(penetration.output_steps), "recorded points of the insertion (equal steps of tip travel)"},
+    {"penetration", "path_cell_um", NS_KEY_DOUBLE, "um", NULL, 0.05, 100, 0, 0, NULL, "penetration.path_cell", "m",
+     UM_TO_M, OFF(penetration.path_cell), "cell height along the insertion path below the epidermis; none = automatic"},
     /* [grid] */
     {"grid", "geometry", NS_KEY_ENUM, "", "axisymmetric", 0, 0, 0, 0, geometry_name, "grid.geometry", "", 1,
      OFF(grid.geometry), "axisymmetric (r, z) or full 3d (x, y, z)"},
@@ -224,6 +252,8 @@ static const struct ns_key_def layer_keys[] = {
      LOFF(prony_tau[2]), "relaxation time of Prony term 3; needs prony_g3"},
     {"layer", "toughness_J_m2", NS_KEY_DOUBLE, "J/m^2", NULL, 0.01, 1e6, 0, 0, NULL, "toughness", "J/m^2", 1,
      LOFF(toughness), "critical energy release rate G_c"},
+    {"layer", "tensile_strength_MPa", NS_KEY_DOUBLE, "MPa", NULL, 1e-4, 1000, 0, 0, NULL, "tensile_strength", "Pa",
+     MPA_TO_PA, LOFF(tensile_strength), "cohesive (tensile) strength sigma_c of the cut (penetration study)"},
     {"layer", "friction_coefficient", NS_KEY_DOUBLE, "1", NULL, 0, 2, 0, 0, NULL, "friction_coefficient", "1", 1,
      LOFF(friction_coefficient), "Coulomb friction, stainless-steel needle on this layer"},
     {"layer", "density_kg_m3", NS_KEY_DOUBLE, "kg/m^3", NULL, 500, 3000, 0, 0, NULL, "density", "kg/m^3", 1,
@@ -233,7 +263,8 @@ static const struct ns_key_def layer_keys[] = {
 
 /* Sections as they may appear in a file, for messages. */
 static const char sections_text[] =
-    "study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, grid, numerics, output, sweep";
+    "study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, penetration, grid, numerics, "
+    "output, sweep";
 
 /* ---- slots ---------------------------------------------------------------------------------- */
 
@@ -758,7 +789,14 @@ void ns_scenario_write_reference(FILE *f) {
         "  depth (flat punch: its radius; sphere: sqrt(R d); cone: (2/pi) d tan(half-angle), Sneddon\n"
         "  1965), a sphere pressed deeper than its radius, `grid.width_mm` below 2 x\n"
         "  `suction.aperture_mm` and `grid.depth_mm` below `suction.aperture_mm`. The needle checks above\n"
-        "  (domain depth and width against the needle) do not apply to these studies.\n\n"
+        "  (domain depth and width against the needle) do not apply to these studies;\n"
+        "- `[penetration]` keys unless `study.type = penetration`; for the penetration study:\n"
+        "  `grid.geometry = 3d` (it is axisymmetric), `loading.depth_mm` above `needle.length_mm` (the\n"
+        "  holder stops when the needle is fully in), `penetration.cut_radius_um` above the shaft radius,\n"
+        "  `loading.force_N` or `loading.depth_mm` with a pen (its motor drives the needles to\n"
+        "  `device.stroke_depth_mm`), and `grid.width_mm` with a stamp or roller (the domain is the\n"
+        "  periodic cell of one needle). A zero `loading.speed_mm_s` is outside the key's range: a\n"
+        "  needle that does not move cannot load the skin, under displacement or force control.\n\n"
         "At run time the characterisation studies also need at least 4 grid cells across the stratum\n"
         "corneum (its thickness comes from the skin model, so this is checked when the run starts):\n"
         "`grid.surface_cell_um` at most a quarter of the SC thickness (less with strong grading).\n\n"
@@ -780,6 +818,38 @@ void ns_scenario_write_reference(FILE *f) {
         "  2 s on, 2 s off, one cycle). The cone default 70.3 deg is the Berkovich-equivalent cone.\n\n",
         f);
 
+  fputs("## The penetration study: what each device means\n\n"
+        "`study.type = penetration` drives one needle of the device into the skin (sim/study_penetration.c,\n"
+        "docs/penetration.md); the device keys set that needle's load:\n\n"
+        "- `single`: displacement control, the tip moves at `loading.speed_mm_s` for `loading.depth_mm`\n"
+        "  past first contact (default: the needle length). With `loading.force_N`: force control, the\n"
+        "  needle advances until its force reaches `force_N` or it is fully in. Domain radius:\n"
+        "  `grid.width_mm`.\n"
+        "- `pen`: displacement control at the stroke's peak speed, pi x `stroke_rate_hz` x\n"
+        "  `stroke_depth_mm` for a sinusoidal stroke (unless `loading.speed_mm_s` is given); travel =\n"
+        "  min(`stroke_depth_mm`, `needle.length_mm`); inertia on.\n"
+        "- `stamp`: with `loading.force_N`, force control with force per needle = `force_N` /\n"
+        "  `device.needle_count`; without it, displacement control as for `single`. The neighbours\n"
+        "  enter through the periodic cell: the domain is a disc of one needle's share of the area,\n"
+        "  radius `pitch_um` / sqrt(pi), with a sliding side.\n"
+        "- `roller`: as the stamp, shared by the needles in contact at once: a tip at radius R + L (drum\n"
+        "  radius R, needle length L) is in the skin within theta0 = acos(R / (R + L)) of the lowest\n"
+        "  point (the drum surface rests on the skin at full insertion), so the arc 2 theta0 holds\n"
+        "  `needles_per_row` x 2 theta0 / (2 pi) positions of each ring (nearest integer, at least 1)\n"
+        "  and `needle_rows` needles at each: in contact = `needle_rows` x positions. Periodic cell:\n"
+        "  (`drum_width_mm` / `needle_rows`) x (pi `drum_diameter_mm` / `needles_per_row`) as a disc.\n"
+        "  Insertion speed: the tip's vertical speed on entry for a drum rolling without slip at\n"
+        "  `loading.speed_mm_s`, v sqrt((R + L)^2 - R^2) / R.\n\n"
+        "`penetration.dynamics = auto` turns inertia on for a pen and at insertion speeds of at least\n"
+        "100 mm/s. The `[numerics]` keys do not apply to this study (the mechanics chooses its own time\n"
+        "steps from `output_steps`). /summary gets the resolved load (`control`,\n"
+        "`insertion_speed_mm_s`, `travel_mm`, `needles_in_contact`, `force_per_needle_N`,\n"
+        "`cell_radius_mm`, `inertia`) and the results: `puncture_force_N`, `peak_force_N`, `tenting_um`,\n"
+        "`max_cut_depth_um`, `embedded_length_um`, `penetration_fraction`, `deepest_layer` (a layer\n"
+        "name, `none` when nothing was opened), `dermis_depth_um`, `reached_capillary_loops`,\n"
+        "`reached_superficial_plexus` (0/1), `perforated_layers`, `energy_balance_error`; each run's\n"
+        "group has `skin/` (layer boundaries, vessel depths) and `device/` (the load as attributes).\n\n",
+        f);
   fputs("## Keys\n", f);
   const char *last = "";
   for (size_t i = 0; i < NKEYS; i++) {

@@ -68,6 +68,7 @@ struct ns_cfg_device {
   double pitch;           /* m   (pitch_um), stamp: needle spacing; also the periodic cell */
   double stroke_depth;    /* m   (stroke_depth_mm), pen */
   double stroke_rate;     /* Hz  (stroke_rate_hz), pen */
+  int needle_count;       /* 1   (needle_count), stamp: needles sharing the hand force */
 };
 
 /* ---- loading ---------------------------------------------------------------------------- */
@@ -107,6 +108,18 @@ struct ns_cfg_suction {
   double on;        /* s  (on_s) suction time per cycle */
   double off;       /* s  (off_s) relaxation time per cycle */
   int cycles;       /* 1  (cycles) */
+};
+
+/* [penetration]: the needle driven into the skin until it cuts (sim/study_penetration.c). */
+enum ns_pen_dynamics { NS_PEN_DYNAMICS_AUTO = 0, NS_PEN_DYNAMICS_ON, NS_PEN_DYNAMICS_OFF };
+
+struct ns_cfg_penetration {
+  int cutting;             /* 1  (cutting) the needle cuts; 0: tenting only (no puncture) */
+  double cut_radius;       /* m  (cut_radius_um) radius of the cut channel; NAN: the tip radius */
+  double toughness_scale;  /* 1  (toughness_scale) multiplies every layer's G_c */
+  int dynamics;            /* enum ns_pen_dynamics (dynamics) inertia: auto, on, off */
+  int output_steps;        /* 1  (output_steps) recorded points of the insertion */
+  double path_cell;        /* m  (path_cell_um) cell height along the path; NAN: automatic */
 };
 
 /* ---- grid and numerics ------------------------------------------------------------------ */
@@ -156,6 +169,7 @@ struct ns_config {
   struct ns_cfg_closure closure;
   struct ns_cfg_indentation indentation;
   struct ns_cfg_suction suction;
+  struct ns_cfg_penetration penetration;
   struct ns_cfg_grid grid;
   struct ns_cfg_numerics numerics;
   struct ns_cfg_output output;

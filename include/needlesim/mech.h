@@ -309,8 +309,8 @@ enum ns_status ns_mech_set_region_velocity(struct ns_mech *m, int id, const doub
  * dW_extra = -(f_extra_old + f_extra_new)/2 . (u_new - u_old) (f_extra of the extra contribution,
  * taken as 0 before the first substep after ns_mech_set_extra). Axisymmetric values are for the
  * full 360 degree body. Balance: work_total = (stored + kinetic)_now - (stored + kinetic)_reset
- * + viscous (+ numerical dissipation of generalized-alpha when rho_inf < 1), exact for linear
- * elasticity with rho_inf = 1 and O(dt^2) otherwise. */
+ * + viscous + numerical, exact for linear elasticity and O(dt^2) otherwise; numerical is the
+ * algorithmic dissipation of generalized-alpha (0 for rho_inf = 1 and without dynamics). */
 struct ns_mech_energy {
   double kinetic;  /* (1/2) v . M v [J] (0 without dynamics) */
   double stored;   /* stored energy [J]: sum over Gauss points of w g (g_inf W_iso(F) + Psi_QLV)
@@ -322,6 +322,12 @@ struct ns_mech_energy {
                       ns_material_qlv_work) minus the change of Psi_QLV; stored + viscous is the
                       stress work at any strain (the small-strain rate |H|^2/(2 mu g tau) with
                       |H|^2/(4 mu g) was off by tens of % at 30 % strain; tests/unit/test_energy.c) */
+  double numerical; /* cumulative algorithmic dissipation of generalized-alpha [J]: per substep,
+                       over the free dofs, du . M a_alpha - (K_new - K_old)
+                       + (1/2 - alpha_f) du . (Rq_new - Rq_old), the amount by which the scheme's
+                       balance at the alpha level differs from the trapezoidal energy balance
+                       (Rq = f_int + f_extra - f_ext, du = u_new - u_old, a_alpha = (1 - alpha_m)
+                       a_new + alpha_m a_old); 0 for rho_inf = 1, > 0 on average for rho_inf < 1 */
   double work_region[NS_MECH_MAX_REGIONS]; /* cumulative work on the body by each displacement
                                               region's constraints [J] */
   double work_dirichlet; /* ... by dofs of the Dirichlet callback [J] */

@@ -25,6 +25,7 @@
 #ifndef NEEDLESIM_PENETRATION_H
 #define NEEDLESIM_PENETRATION_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,7 +45,8 @@ struct ns_pen_spec {
   double axis_cell, surface_cell; /* first cell at the axis / at the surface [m] */
   double friction;             /* Coulomb coefficient; NAN: each node's layer value */
   int elastic;                 /* 1: drop the Prony terms (elastic tissue, tests) */
-  int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 1) */
+  int dynamics;                /* 1: inertia (generalized-alpha, rho_inf 0.5; the algorithmic
+                                  dissipation is a ledger entry, result.numerical) */
   int aug_updates;             /* Uzawa updates per output step (0: pure penalty) */
   int snapshots;               /* 1: keep the field at maximum insertion for ns_pen_write */
   /* Cutting (cohesive ties along the needle path, cohesive.h; docs/penetration.md). */
@@ -60,6 +62,11 @@ struct ns_pen_spec {
    * array's neighbours: the caller sets width to the radius of the periodic cell (area-equivalent
    * radius pitch / sqrt(pi)), whose side slides. */
   double force_limit;
+  int threads;                 /* OpenMP threads of the run; 0: automatic (1 below PEN_SERIAL_NODES
+                                  grid nodes, where threading costs more than it gains) */
+  const volatile sig_atomic_t *cancel; /* polled between Newton iterations (NULL: none); a set
+                                          flag stops the run with NS_EINTERRUPTED (the CLI's
+                                          SIGINT/SIGTERM flag) */
 };
 
 /* A layer perforated: the cut front (deepest broken tie) passed the layer's bottom. */
@@ -122,6 +129,26 @@ struct ns_pen_result {
   double *u;                /* nodal displacement [(nz+1)(nr+1)][3] (u_r, u_z, 0) [m] */
   double *stress;           /* Cauchy stress per cell [nz nr][6] [Pa] */
   int64_t *layer;           /* layer id per cell [nz nr] */
+  /* Cutting (fracture = 1): the wall's ties and per-event snapshots (snapshots = 1). */
+  double cut_radius;        /* r0 used [m] (0 for the tenting model on the full grid) */
+  double *tie_energy;       /* series: elastic energy in the wall ties [J] */
+  double *jump_loss;        /* series: cumulative ledger residual of steps in which ties broke and
+                               the residual grew (energy released by a jump with nowhere to go in
+                               a quasi-static run) [J] */
+  double energy_error_raw;  /* as energy_error without subtracting jump_loss */
+  double *numerical;        /* series: cumulative algorithmic dissipation of the generalized-alpha
+                               integrator (dynamics = 1; mech.h ns_mech_energy.numerical) [J] */
+  double *core_release;     /* series: cumulative energy released by the sacrificial core r < r0
+                               (fracture = 1; 0 before the cut): the stored energy of core cells
+                               whose degradation was lowered after a step, and the penalty energy
+                               of axis nodes that left the contact [J] */
+  size_t ntie;              /* ties on the wall, bottom up */
+  double *tie_z;            /* reference z of each tie [m] [ntie] */
+  double *tie_damage, *tie_opening; /* at maximum insertion [ntie] (damage 1, opening [m]) */
+  double *event_u;          /* [nevents][(nz+1)(nr+1)][3] displacement at each event [m] */
+  double *event_stress;     /* [nevents][nz nr][6] Cauchy stress at each event [Pa] */
+  double *event_tie_damage, *event_tie_opening; /* [nevents][ntie] */
+  int stopped_by_force;     /* 1: force control stopped the needle at force_limit */
   long newton_iters, linear_iters, substeps;
   double wall_s;            /* solve wall time [s] */
 };

@@ -17,6 +17,7 @@
  * (frictionless: u_z only; bonded: u_z and u_r/u_x/u_y = 0), or a rigid body by contact
  * (contact.h). Functions:
  *   ns_punch_spec_default  homogeneous half-space defaults for a given a
+ *   ns_punch_spec_layered  issue 3's layered flat punch (verification item 5) at a level
  *   ns_punch_build         grid, materials and cell ids of a spec
  *   ns_punch_solve         solve one indentation, report force, contact radius, iterations
  */
@@ -53,6 +54,12 @@ struct ns_punch_spec {
 /* A homogeneous half-space (E, nu) of width = depth = 400 a, graded to h_edge = a/8 at the edge
  * and at the surface, 8 + 16 lateral and 24 vertical cells at level 0, free side. */
 struct ns_punch_spec ns_punch_spec_default(enum ns_geometry geom, double a, double E, double nu);
+
+/* Issue 3's layered case, axisymmetric: layers 15 um (E = 10 MPa), 85 um (1 MPa), 2 mm (50 kPa),
+ * all nu = 0.45, bonded to a rigid base at 2.1 mm; punch radius a = 50 um; 4 / 8 / 12 level-0
+ * cells across the layers, surface cell 15 um / 4, width 10 mm, edge cell a / 8; refinement
+ * level `level`. Callers may change width and h_edge (the far-side and edge studies). */
+struct ns_punch_spec ns_punch_spec_layered(int level);
 
 /* Build the grid (*grid, free with ns_grid_free), the layer materials (mats[nlayer]) and the
  * per-cell layer ids (*cell_mat, free with free()). NS_EINPUT for an inconsistent spec. */

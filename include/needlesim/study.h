@@ -47,4 +47,12 @@ enum ns_status ns_study_indentation(struct ns_run_ctx *ctx, struct ns_err *err);
  * the Cutometer parameters Ue, Uv, Uf, Ur, Ua (mm) and R0..R9 as summary columns. */
 enum ns_status ns_study_suction(struct ns_run_ctx *ctx, struct ns_err *err);
 
+/* [study] type = penetration: one needle of the device ([device] type single, pen, stamp,
+ * roller; the device semantics are in sim/study_penetration.c and docs/scenarios.md) driven into
+ * the skin (penetration.h). Writes what ns_pen_write writes, skin/ (layer boundaries, vessel
+ * depths), device/ (the resolved load), and summary columns puncture_force_N, peak_force_N,
+ * tenting_um, max_cut_depth_um, embedded_length_um, penetration_fraction, deepest_layer,
+ * dermis_depth_um, reached_capillary_loops, reached_superficial_plexus and the load. */
+enum ns_status ns_study_penetration(struct ns_run_ctx *ctx, struct ns_err *err);
+
 #endif /* NEEDLESIM_STUDY_H */

@@ -19,24 +19,6 @@
 /* Repetitions of the timed solve (the minimum is reported: least disturbed by other load). */
 #define REPEAT 3
 
-static struct ns_punch_spec layered_spec(int level) {
-  struct ns_punch_spec s = ns_punch_spec_default(NS_GEOM_AXISYMMETRIC, 50e-6, 1.0, 0.45);
-  const double th[3] = {15e-6, 85e-6, 2e-3}, E[3] = {10e6, 1e6, 50e3};
-  const int cz[3] = {4, 8, 12};
-  s.nlayer = 3;
-  for (int l = 0; l < 3; l++) {
-    s.thick[l] = th[l];
-    s.E[l] = E[l];
-    s.nu[l] = 0.45;
-    s.cells_z[l] = cz[l];
-  }
-  s.h_surface = th[0] / cz[0];
-  s.width = 10e-3;
-  s.h_edge = 50e-6 / 8.0;
-  s.level = level;
-  return s;
-}
-
 int main(void) {
   struct ns_punch_load L;
   memset(&L, 0, sizeof L);
@@ -46,7 +28,7 @@ int main(void) {
   double F[5];
   struct ns_err err = NS_ERR_INIT;
   for (int l = 0; l <= 4; l++) {
-    struct ns_punch_spec s = layered_spec(l);
+    struct ns_punch_spec s = ns_punch_spec_layered(l);
     struct ns_punch_result r;
     if (ns_punch_solve(&s, &L, &r, &err) != NS_OK) {
       fprintf(stderr, "bench_punch: %s\n", err.msg);
@@ -62,7 +44,7 @@ int main(void) {
       lev = l;
       break;
     }
-  struct ns_punch_spec s = layered_spec(lev);
+  struct ns_punch_spec s = ns_punch_spec_layered(lev);
   double best[2] = {INFINITY, INFINITY};
   struct ns_punch_result res[2];
   for (int t = 0; t < 2; t++) {

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs every benchmark program build/bench/* (each prints its table and writes
-# out/bench-<name>.json), then merges all out/bench-*.json fragments into out/bench.json
+# Runs every benchmark program build/bench/* and script tests/bench/bench_*.sh (each prints its
+# table and writes out/bench-<name>.json), then merges all out/bench-*.json fragments into out/bench.json
 # (one top-level object; each fragment contributes its own top-level keys) and prints the
 # merged key list. Usage: sh tests/bench/run.sh [BUILD]
 BUILD=${1:-build}
@@ -12,6 +12,13 @@ for b in "$BUILD"/bench/*; do
   [ -f "$b" ] && [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || { echo "bench: $(basename "$b") failed" >&2; status=1; }
+  echo
+done
+# Benchmark scripts (they time the CLI): every tests/bench/bench_*.sh, given the build directory.
+for s in tests/bench/bench_*.sh; do
+  [ -f "$s" ] || continue
+  echo "== $(basename "$s")"
+  sh "$s" "$BUILD" || { echo "bench: $(basename "$s") failed" >&2; status=1; }
   echo
 done
 /usr/bin/python3 - <<'PY' || status=1

@@ -33,6 +33,7 @@
 #include "needlesim/cohesive.h"
 #include "needlesim/mech.h"
 #include "needlesim/smat.h"
+#include "dyn_problem.h"
 
 /* pi (M_PI is not in strict C11). */
 #define PI 3.14159265358979323846
@@ -434,16 +435,8 @@ static double ramp_scale(double t, void *ctx) {
   return t;
 }
 
-static struct ns_material neo(double mu, double kappa) {
-  struct ns_material m;
-  memset(&m, 0, sizeof m);
-  m.model = NS_HYPER_NEOHOOKE;
-  m.mu = mu;
-  m.kappa = kappa;
-  m.alpha = 2.0;
-  m.density = 1000.0;
-  return m;
-}
+/* Neo-Hookean block material, density 1000 kg/m^3 (dyn_problem.h). */
+static struct ns_material neo(double mu, double kappa) { return dyn_neo(mu, kappa, 1000.0); }
 
 static struct ns_mech_region pull_region(int face, int comp, double per_time) {
   struct ns_mech_region r;

@@ -160,20 +160,7 @@ static void cone_axi(void **state) {
 
 static void layered_punch(void **state) {
   (void)state;
-  struct ns_punch_spec s = ns_punch_spec_default(NS_GEOM_AXISYMMETRIC, 50e-6, 1.0, 0.45);
-  const double th[3] = {15e-6, 85e-6, 2e-3}, E[3] = {10e6, 1e6, 50e3};
-  const int cz[3] = {4, 8, 12};
-  s.nlayer = 3;
-  for (int l = 0; l < 3; l++) {
-    s.thick[l] = th[l];
-    s.E[l] = E[l];
-    s.nu[l] = 0.45;
-    s.cells_z[l] = cz[l];
-  }
-  s.h_surface = th[0] / cz[0];
-  s.width = 10e-3;
-  s.h_edge = 50e-6 / 8.0;
-  s.level = 2;
+  struct ns_punch_spec s = ns_punch_spec_layered(2);
   /* Small strain: solve at 1e-3 of the depth (nonlinear terms ~1e-6 relative) and scale. */
   struct ns_punch_load L = flat_load(NS_PUNCH_FLAT_BONDED, 5e-9);
   struct ns_punch_result r;

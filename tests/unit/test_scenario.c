@@ -93,7 +93,8 @@ static void run_err_case(void **state) {
 }
 
 #define KNOWN_SECTIONS \
-  "a known section (study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, grid, numerics, " \
+  "a known section (study, skin, layer.<layer>, needle, device, loading, closure, indentation, suction, penetration, " \
+  "grid, numerics, " \
   "output, sweep)"
 #define BOTTOM_REASON \
   "(the bottom of the domain is held fixed; closer to the needle tip it would stiffen the response)"
@@ -151,6 +152,61 @@ static void test_defaults(void **state) {
   assert_close(cfg.numerics.dt_max, 60, "dt max");
   assert_string_equal(cfg.output.file, "");
   assert_int_equal(cfg.output.snapshots, 1);
+  ns_scenario_free(sc);
+}
+
+/* [penetration]: defaults and SI conversions for its study, NAN / 0 for the others; the layer
+ * tensile strength (MPa -> Pa, NAN when not given); the pen's default speed is the peak speed of
+ * its sinusoidal stroke, pi f s, and a given speed wins; the stamp's needle count. */
+static void test_penetration_config(void **state) {
+  (void)state;
+  struct ns_config cfg;
+  struct ns_scenario *sc = load_ok("[study]\ntype = penetration\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.study.kind, NS_STUDY_PENETRATION);
+  assert_int_equal(cfg.penetration.cutting, 1);
+  assert_true(isnan(cfg.penetration.cut_radius)); /* none: the tip radius */
+  assert_close(cfg.penetration.toughness_scale, 1.0, "toughness scale 1");
+  assert_int_equal(cfg.penetration.dynamics, NS_PEN_DYNAMICS_AUTO);
+  assert_int_equal(cfg.penetration.output_steps, 20);
+  assert_true(isnan(cfg.penetration.path_cell));
+  for (int l = 0; l < NS_NLAYERS; l++) assert_true(isnan(cfg.skin.layer[l].tensile_strength));
+  ns_scenario_free(sc);
+
+  sc = load_ok("[study]\ntype = penetration\n[penetration]\ncutting = no\ncut_radius_um = 20\ntoughness_scale = 2.5\n"
+               "dynamics = off\noutput_steps = 7\npath_cell_um = 1.5\n[layer.reticular_dermis]\n"
+               "tensile_strength_MPa = 2.5\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.penetration.cutting, 0);
+  assert_close(cfg.penetration.cut_radius, 20e-6, "20 um");
+  assert_close(cfg.penetration.toughness_scale, 2.5, "scale 2.5");
+  assert_int_equal(cfg.penetration.dynamics, NS_PEN_DYNAMICS_OFF);
+  assert_int_equal(cfg.penetration.output_steps, 7);
+  assert_close(cfg.penetration.path_cell, 1.5e-6, "1.5 um");
+  assert_close(cfg.skin.layer[NS_LAYER_RETICULAR_DERMIS].tensile_strength, 2.5e6, "2.5 MPa = 2.5e6 Pa");
+  assert_true(isnan(cfg.skin.layer[NS_LAYER_EPIDERMIS].tensile_strength));
+  ns_scenario_free(sc);
+
+  /* Other studies: the [penetration] fields are NAN / 0. */
+  sc = load_ok("[study]\ntype = profile\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.penetration.output_steps, 0);
+  assert_true(isnan(cfg.penetration.toughness_scale));
+  ns_scenario_free(sc);
+
+  /* Pen: 2 mm stroke at 100 Hz peaks at pi x 100 x 2 = 628.3 mm/s; a given speed is kept. */
+  sc = load_ok("[device]\ntype = pen\nstroke_depth_mm = 2\nstroke_rate_hz = 100\n[grid]\ndepth_mm = 3\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_close(cfg.loading.speed, PI * 100 * 2e-3, "pi f s");
+  ns_scenario_free(sc);
+  sc = load_ok("[device]\ntype = pen\n[loading]\nspeed_mm_s = 50\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_close(cfg.loading.speed, 0.05, "given 50 mm/s");
+  ns_scenario_free(sc);
+
+  sc = load_ok("[device]\ntype = stamp\nneedle_count = 140\n");
+  resolve_ok(sc, 0, &cfg);
+  assert_int_equal(cfg.device.needle_count, 140);
   ns_scenario_free(sc);
 }
 
@@ -561,15 +617,15 @@ static void test_params(void **state) {
   size_t n = 0;
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_scenario_params(sc, 1, &p, &n, &err), NS_OK);
-  /* Keys of the issue: study 1, skin 3, 5 layers x 13, needle 4, device 8, loading 5, closure 1,
-   * indentation 6, suction 5, grid 7, numerics 7, output 2. */
-  assert_int_equal(n, 1 + 3 + 5 * 13 + 4 + 8 + 5 + 1 + 6 + 5 + 7 + 7 + 2);
+  /* Keys of the issue: study 1, skin 3, 5 layers x 14, needle 4, device 9, loading 5, closure 1,
+   * indentation 6, suction 5, penetration 6, grid 7, numerics 7, output 2. */
+  assert_int_equal(n, 1 + 3 + 5 * 14 + 4 + 9 + 5 + 1 + 6 + 5 + 6 + 7 + 7 + 2);
   assert_string_equal(p[0].key, "study.type");
   assert_string_equal(p[1].key, "skin.age_years");
   assert_string_equal(p[3].key, "skin.hydration");
   assert_string_equal(p[4].key, "layer.stratum_corneum.thickness_um");
-  assert_string_equal(p[4 + 5 * 13 - 1].key, "layer.hypodermis.density_kg_m3");
-  assert_string_equal(p[4 + 5 * 13].key, "needle.length_mm");
+  assert_string_equal(p[4 + 5 * 14 - 1].key, "layer.hypodermis.density_kg_m3");
+  assert_string_equal(p[4 + 5 * 14].key, "needle.length_mm");
   assert_string_equal(p[n - 1].key, "output.snapshots");
   struct expect {
     const char *key, *value, *unit, *origin;
@@ -587,6 +643,10 @@ static void test_params(void **state) {
       {"loading.force_N", "none", "N", "default"},
       {"loading.depth_mm", "0.50", "mm", "default (= needle.length_mm)"},
       {"loading.slip_mm", "n/a (device.type = pen)", "mm", "default"},
+      /* The pen's stroke peak speed pi f s = pi x 117 Hz x 1.0 mm (the default stroke). */
+      {"loading.speed_mm_s", "367.5663405", "mm/s", "default (= pi x device.stroke_rate_hz x device.stroke_depth_mm)"},
+      {"device.needle_count", "n/a (device.type = pen)", "1", "default"},
+      {"penetration.cutting", "n/a (study.type = profile)", "", "default"},
       {"indentation.depth_um", "n/a (study.type = profile)", "um", "default"},
       {"suction.cycles", "n/a (study.type = profile)", "1", "default"},
       {"grid.cells_depth", "128", "1", "default"},
@@ -618,10 +678,10 @@ static void test_schema(void **state) {
       {"_mm_s", "mm/s", 1e-3}, {"_um_s", "um/s", 1e-6},    {"_mbar", "mbar", 100},
       {"_mm", "mm", 1e-3},     {"_um", "um", 1e-6},         {"_kPa", "kPa", 1e3},
       {"_deg", "deg", PI / 180}, {"_s", "s", 1},           {"_hz", "Hz", 1},            {"_N", "N", 1},
-      {"_J_m2", "J/m^2", 1},   {"_kg_m3", "kg/m^3", 1},    {"_years", "years", 1},
+      {"_J_m2", "J/m^2", 1},     {"_MPa", "MPa", 1e6},   {"_kg_m3", "kg/m^3", 1},    {"_years", "years", 1},
   };
   size_t nslots = ns_schema_nslots();
-  assert_int_equal(nslots, 114);
+  assert_int_equal(nslots, 126);
   for (size_t s = 0; s < nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
     char name[128];
@@ -920,7 +980,7 @@ int main(int argc, char **argv) {
       {"enum", "[device]\ntype = rollr\n", {0},
        "t.ini:2: device.type: expected one of single, stamp, roller, pen, got 'rollr'; did you mean 'roller'?"},
       {"enum_study", "[study]\ntype = indentaton\n", {0},
-       "t.ini:2: study.type: expected one of profile, indentation, suction, got 'indentaton'; did you mean "
+       "t.ini:2: study.type: expected one of profile, indentation, suction, penetration, got 'indentaton'; did you mean "
        "'indentation'?"},
       /* Characterisation studies ([indentation], [suction]). */
       {"indentation_key_for_profile", "[indentation]\ndepth_um = 100\n", {0},
@@ -965,6 +1025,37 @@ int main(int argc, char **argv) {
       {"suction_3d", "[study]\ntype = suction\n[grid]\ngeometry = 3d\n", {0},
        "t.ini:4: grid.geometry: expected axisymmetric for study.type = suction (the characterisation studies are "
        "axisymmetric), got '3d'"},
+      /* The penetration study. */
+      {"penetration_key_for_profile", "[study]\ntype = profile\n[penetration]\noutput_steps = 3\n", {0},
+       "t.ini:4: penetration.output_steps: expected this key only with study.type = penetration (here study.type = "
+       "profile), got '3'"},
+      {"penetration_3d", "[study]\ntype = penetration\n[grid]\ngeometry = 3d\n", {0},
+       "t.ini:4: grid.geometry: expected axisymmetric for study.type = penetration (the penetration study is "
+       "axisymmetric), got '3d'"},
+      {"penetration_travel_beyond_needle", "[study]\ntype = penetration\n[loading]\ndepth_mm = 1.2\n", {0},
+       "t.ini:4: loading.depth_mm: expected at most needle.length_mm = 1 mm (the needle holder stops when the needle "
+       "is fully in), got '1.2'"},
+      {"penetration_cut_wider_than_shaft", "[study]\ntype = penetration\n[penetration]\ncut_radius_um = 200\n", {0},
+       "t.ini:4: penetration.cut_radius_um: expected at most the shaft radius, needle.shaft_diameter_um / 2 = 125 um "
+       "(the cut channel cannot be wider than the needle), got '200'"},
+      {"penetration_pen_force", "[study]\ntype = penetration\n[device]\ntype = pen\n[loading]\nforce_N = 1\n", {0},
+       "t.ini:6: loading.force_N: expected no value with device.type = pen (the pen's motor drives the needles to "
+       "device.stroke_depth_mm: displacement control), got '1'"},
+      {"penetration_pen_depth", "[study]\ntype = penetration\n[device]\ntype = pen\n[loading]\ndepth_mm = 0.5\n", {0},
+       "t.ini:6: loading.depth_mm: expected no value with device.type = pen (its travel is device.stroke_depth_mm), "
+       "got '0.5'"},
+      {"penetration_stamp_width", "[study]\ntype = penetration\n[device]\ntype = stamp\n[grid]\nwidth_mm = 2\n", {0},
+       "t.ini:6: grid.width_mm: expected no value with device.type = stamp in the penetration study (the domain is "
+       "the periodic cell of one needle, its radius set by the needle spacing), got '2'"},
+      {"penetration_dynamics_enum", "[study]\ntype = penetration\n[penetration]\ndynamics = yes\n", {0},
+       "t.ini:4: penetration.dynamics: expected one of auto, on, off, got 'yes'"},
+      {"penetration_toughness_zero", "[study]\ntype = penetration\n[penetration]\ntoughness_scale = 0\n", {0},
+       "t.ini:4: penetration.toughness_scale: expected a value in (0, 100], got '0'"},
+      {"tensile_strength_range", "[layer.epidermis]\ntensile_strength_MPa = 0\n", {0},
+       "t.ini:2: layer.epidermis.tensile_strength_MPa: expected a value in [0.0001, 1000] MPa, got '0'"},
+      {"needle_count_for_roller", "[device]\ntype = roller\nneedle_count = 10\n", {0},
+       "t.ini:3: device.needle_count: expected this key only with device.type = stamp (here device.type = roller), "
+       "got '10'"},
       {"suction_pressure_zero", "[study]\ntype = suction\n[suction]\npressure_mbar = 0\n", {0},
        "t.ini:4: suction.pressure_mbar: expected a value in (0, 1000] mbar, got '0'"},
       {"suction_cycles_zero", "[study]\ntype = suction\n[suction]\ncycles = 0\n", {0},
@@ -1104,6 +1195,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_roller_defaults),
       cmocka_unit_test(test_characterisation_config),
+      cmocka_unit_test(test_penetration_config),
       cmocka_unit_test(test_conversion),
       cmocka_unit_test(test_bools),
       cmocka_unit_test(test_syntax_variants),

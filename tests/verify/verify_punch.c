@@ -200,20 +200,9 @@ static void contact(void) {
 
 /* The layered case. */
 static struct ns_punch_spec layered_spec(int level, double width, double edge_frac) {
-  struct ns_punch_spec s = ns_punch_spec_default(NS_GEOM_AXISYMMETRIC, 50e-6, 1.0, 0.45);
-  const double th[3] = {15e-6, 85e-6, 2e-3}, E[3] = {10e6, 1e6, 50e3};
-  const int cz[3] = {4, 8, 12};
-  s.nlayer = 3;
-  for (int l = 0; l < 3; l++) {
-    s.thick[l] = th[l];
-    s.E[l] = E[l];
-    s.nu[l] = 0.45;
-    s.cells_z[l] = cz[l];
-  }
-  s.h_surface = th[0] / cz[0];
+  struct ns_punch_spec s = ns_punch_spec_layered(level);
   s.width = width;
-  s.h_edge = edge_frac * 50e-6;
-  s.level = level;
+  s.h_edge = edge_frac * s.a;
   return s;
 }
 

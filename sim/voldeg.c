@@ -1,0 +1,87 @@
+/* voldeg.c — removing part of a cell's mean-dilatation volumetric energy (voldeg.h), shared by
+ * damage.c and penetration.c.
+ *
+ *   ns_voldeg_cell  V U(Jbar) of one cell and, scaled by -fac, its residual and tangent
+ */
+#include "voldeg.h"
+
+#include <math.h>
+
+#include "needlesim/tensor3.h"
+#include "q1cell.h"
+
+int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
+                   const double *u, double fac, enum ns_voldeg_part part, double *residual, struct ns_smat *K,
+                   double *energy) {
+  struct ns_q1cell c;
+  ns_q1cell_setup(g, i, j, k, &c);
+  const int nd = ndim, nen = 1 << ndim, nloc = nen * nd;
+  double ue[NS_Q1_NLOC_MAX], F[NS_Q1_NEN_MAX][9], C[NS_Q1_NEN_MAX][9], Jq[NS_Q1_NEN_MAX], jb = 0.0;
+  struct ns_q1dmap M[NS_Q1_NEN_MAX];
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nd; comp++) ue[a * nd + comp] = u[c.node[a] * (size_t)nd + (size_t)comp];
+  for (int q = 0; q < nen; q++) {
+    ns_q1cell_dmap(ndim, &c, q, &M[q]);
+    for (int e = 0; e < 9; e++) F[q][e] = 0.0;
+    F[q][0] = F[q][4] = F[q][8] = 1.0;
+    for (int p = 0; p < nloc; p++)
+      for (int t = 0; t < 3; t++) F[q][M[q].idx[p][t]] += M[q].val[p][t] * ue[p];
+    Jq[q] = ns_det3(F[q]);
+    if (!(Jq[q] > 0.0)) {
+      *energy = NAN;
+      return 1;
+    }
+    ns_cof3(F[q], C[q]);
+    jb += c.w[q] * Jq[q];
+  }
+  jb /= c.vol;
+  *energy = 0.0;
+  if (part == NS_VOLDEG_TENSION && !(jb > 1.0)) return 0;
+  double U, dU, d2U;
+  ns_material_vol(mat, jb, &U, &dU, &d2U);
+  *energy = c.vol * U;
+  if (!residual || fac == 0.0) return 0;
+  double bv[NS_Q1_NLOC_MAX];
+  for (int p = 0; p < nloc; p++) {
+    double s = 0.0;
+    for (int q = 0; q < nen; q++)
+      for (int t = 0; t < 3; t++) s += c.w[q] * M[q].val[p][t] * C[q][M[q].idx[p][t]];
+    bv[p] = s;
+  }
+  for (int a = 0; a < nen; a++)
+    for (int comp = 0; comp < nd; comp++) residual[c.node[a] * (size_t)nd + (size_t)comp] -= fac * dU * bv[a * nd + comp];
+  if (!K) return 0;
+  double Ke[NS_Q1_NLOC_MAX * NS_Q1_NLOC_MAX];
+  for (int p = 0; p < nloc; p++)
+    for (int r = p; r < nloc; r++) {
+      double s = d2U / c.vol * bv[p] * bv[r];
+      for (int q = 0; q < nen; q++) {
+        const double *Cq = C[q];
+        double t2 = 0.0;
+        for (int s1 = 0; s1 < 3; s1++) {
+          const double v1 = M[q].val[p][s1];
+          if (v1 == 0.0) continue;
+          const int iJ = M[q].idx[p][s1], ii = iJ / 3, JJ = iJ % 3;
+          for (int s2 = 0; s2 < 3; s2++) {
+            const double v2 = M[q].val[r][s2];
+            if (v2 == 0.0) continue;
+            const int kL = M[q].idx[r][s2], kk = kL / 3, LL = kL % 3;
+            t2 += v1 * v2 * (Cq[iJ] * Cq[kL] - Cq[3 * ii + LL] * Cq[3 * kk + JJ]) / Jq[q];
+          }
+        }
+        s += dU * c.w[q] * t2;
+      }
+      Ke[p * nloc + r] = Ke[r * nloc + p] = -fac * s;
+    }
+  for (int a = 0; a < nen; a++) {
+    double *row = K->a + c.node[a] * K->bs;
+    for (int b = 0; b < nen; b++) {
+      int off[3];
+      for (int e = 0; e < 3; e++) off[e] = ((b >> e) & 1) - ((a >> e) & 1);
+      double *blk = row + (size_t)ns_smat_stencil_index(nd, off) * (size_t)(nd * nd);
+      for (int r = 0; r < nd; r++)
+        for (int s = 0; s < nd; s++) blk[r * nd + s] += Ke[(a * nd + r) * nloc + b * nd + s];
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,30 @@
+/* voldeg.h — removing part of a cell's mean-dilatation volumetric energy, shared by the
+ * phase-field damage (damage.c: the tensile part of cracked cells) and the penetration study's
+ * sacrificial core (penetration.c: the whole volumetric part of cut core cells). Private to sim/.
+ *
+ *   ns_voldeg_cell  V U(Jbar) of one cell and, scaled by -fac, its residual and tangent
+ *                   contributions (the mechanics' mean-dilatation term of mech_kernels.c)
+ */
+#ifndef NS_VOLDEG_H
+#define NS_VOLDEG_H
+
+#include "needlesim/grid.h"
+#include "needlesim/material.h"
+#include "needlesim/smat.h"
+
+/* Which part of U(Jbar) is removed: all of it, or only the tensile part (Jbar > 1). */
+enum ns_voldeg_part { NS_VOLDEG_ALL, NS_VOLDEG_TENSION };
+
+/* Cell (i, j, k) of g (ndim 2: axisymmetric, 3: 3D; displacements node-major, ndim per node):
+ * *energy = V U(Jbar) (0 for NS_VOLDEG_TENSION when Jbar <= 1), and, when residual is given and
+ * fac != 0, the contributions of E_c = -fac V U(Jbar):
+ *   f_p -= fac U'(Jbar) b_p,  b_p = sum_q w_q cof F_q : D_p,
+ *   K_pr = -fac [U''(Jbar) / V b_p b_r + U'(Jbar) sum_q w_q D_p : d2J/dF2 : D_r],
+ *   d2J/dF_iJ dF_kL = (cof_iJ cof_kL - cof_iL cof_kJ) / J,
+ * added to residual and (when not NULL) to the block-stencil matrix K. Returns 1 (nothing added,
+ * *energy NAN) when det F <= 0 at a Gauss point, else 0. */
+int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
+                   const double *u, double fac, enum ns_voldeg_part part, double *residual, struct ns_smat *K,
+                   double *energy);
+
+#endif

@@ -1,0 +1,47 @@
+/* pen_cases.h — the cutting test case (CUT_CASE) of the penetration study, shared by
+ * tests/unit/test_penetration.c and the make verify programs (tests/verify/verify_pen_*.c).
+ *
+ *   ns_test_cut_skin  the skin of CUT_CASE at an age (NS_OK or the skin model's error)
+ *   ns_test_cut_spec  CUT_CASE's ns_pen_spec on that skin
+ *
+ * A "micro-scale" skin so that the stratum corneum is cut within a few hundred um of travel:
+ * toughness x 0.01 (11 J/m^2, the micro-penetrator scale of Meliga 2017, docs/fracture.md
+ * section 5) and tensile strength 1 MPa in every layer, i.e. delta_c = 2 G_c / sigma_c = 23 um
+ * and a loaded zone delta_0 / tan(theta) = 8.5 um on the wall (two surface cells of SC/4).
+ * Frictionless: with Coulomb friction on the cone the Newton iteration stalls (docs/penetration.md
+ * section 5). 1 mm needle (the default), 16 radial cells, surface cell SC/4, path cell 10 um,
+ * 450 um of travel in at least 4 output steps, no snapshots.
+ */
+#ifndef NS_TEST_PEN_CASES_H
+#define NS_TEST_PEN_CASES_H
+
+#include "needlesim/penetration.h"
+#include "needlesim/skin.h"
+
+#define CUT_STRENGTH 1e6          /* Pa, every layer */
+#define CUT_TOUGHNESS_SCALE 0.01  /* x the skin model's G_c */
+#define CUT_TRAVEL 450e-6         /* m */
+
+static inline enum ns_status ns_test_cut_skin(double age, struct ns_skin *sk, struct ns_err *err) {
+  struct ns_cfg_skin cfg;
+  ns_skin_cfg_init(&cfg);
+  cfg.age_years = age;
+  for (int l = 0; l < NS_NLAYERS; l++) cfg.layer[l].tensile_strength = CUT_STRENGTH;
+  return ns_skin_build(&cfg, sk, err);
+}
+
+static inline struct ns_pen_spec ns_test_cut_spec(const struct ns_skin *sk) {
+  struct ns_pen_spec s = ns_pen_spec_defaults(sk);
+  s.fracture = 1;
+  s.toughness_scale = CUT_TOUGHNESS_SCALE;
+  s.friction = 0.0;
+  s.travel = CUT_TRAVEL;
+  s.steps = 4;
+  s.cells_r = 16;
+  s.surface_cell = 0.0; /* SC / 4 */
+  s.path_cell = 10e-6;
+  s.snapshots = 0;
+  return s;
+}
+
+#endif
