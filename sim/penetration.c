@@ -139,6 +139,7 @@ struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   s.snapshots = 1;
   s.fracture = 1;
   s.cut_radius = NAN;
+  s.cut_viscosity = 0.0;
   s.toughness_scale = 1.0;
   s.path_cell = 0.0;
   s.force_limit = NAN;
@@ -231,6 +232,8 @@ enum ns_status ns_pen_check(const struct ns_pen_spec *s, struct ns_err *err) {
                         Rs * 1e6, r0 * 1e6);
     if (!(s->toughness_scale > 0.0) || !isfinite(s->toughness_scale))
       return ns_err_set(err, NS_EINPUT, "penetration.toughness_scale: expected > 0, got %g", s->toughness_scale);
+    if (!(s->cut_viscosity >= 0.0) || !isfinite(s->cut_viscosity))
+      return ns_err_set(err, NS_EINPUT, "penetration.cut_viscosity_s: expected >= 0 s, got %g", s->cut_viscosity);
     if (!(s->path_cell >= 0.0) || s->path_cell >= s->depth)
       return ns_err_set(err, NS_EINPUT, "grid.path_cell_um: expected 0 (automatic) or a positive size below the "
                                         "depth, got %g", s->path_cell * 1e6);
@@ -971,6 +974,7 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   /* Secant tangent: the consistent one is negative while a tie softens, which makes the
    * frictionless (CG) system indefinite: measured CG breakdown 59 um into the test case. */
   cop.secant = 1;
+  cop.eta = s->cut_viscosity;
   NS_TRY(ns_cohesive_create(g, laws, NS_NLAYERS, &cop, &pr->coh, err));
   for (int j = 0; j <= nz; j++) {
     const double X[3] = {pr->pg.r0, g->x[1][j], 0.0};

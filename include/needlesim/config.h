@@ -117,6 +117,7 @@ struct ns_cfg_penetration {
   int cutting;             /* 1  (cutting) the needle cuts; 0: tenting only (no puncture) */
   double cut_radius;       /* m  (cut_radius_um) radius of the cut channel; NAN: the tip radius */
   double toughness_scale;  /* 1  (toughness_scale) multiplies every layer's G_c */
+  double cut_viscosity;    /* s  (cut_viscosity_s) viscous regularisation time of the cut's ties */
   int dynamics;            /* enum ns_pen_dynamics (dynamics) inertia: auto, on, off */
   int output_steps;        /* 1  (output_steps) recorded points of the insertion */
   double path_cell;        /* m  (path_cell_um) cell height along the path; NAN: automatic */

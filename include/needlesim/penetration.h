@@ -54,6 +54,8 @@ struct ns_pen_spec {
                                   only on a full grid with the axis (the pre-cut model) */
   double cut_radius;           /* radius r0 of the cut channel [m]; NAN: the tip radius */
   double toughness_scale;      /* multiplies every layer's G_c (sensitivity runs; 1 = table) */
+  double cut_viscosity;        /* viscous regularisation time eta of the wall ties [s] (cohesive.h,
+                                  Gao & Bower 2004); 0: rate-independent ties */
   double path_cell;            /* cell height along the insertion path below the epidermis [m];
                                   0: automatic */
   /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
