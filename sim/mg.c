@@ -138,7 +138,7 @@ enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg 
                                  is3d ? NS_MG_SEMI_LEVELS_3D : NS_MG_SEMI_LEVELS_2D, out, err);
   if (s == NS_OK) {
     (*out)->gamma = NS_MG_CYCLE_GAMMA;
-    (*out)->coarse_mult = 1;
+    (*out)->coarse_mult = is3d ? NS_MG_COARSE_MULT_3D : 1;
     /* 3D: the visits below the finest level are K-cycles (see mg_impl.h); their work vectors. */
     if (is3d) {
       struct ns_mg *mg = *out;
