@@ -44,6 +44,7 @@ struct ns_mech_opts ns_mech_opts_defaults(void) {
   o.dt_max = 1e30;
   o.dt_grow = 1.5;
   o.fast_iters = 5;
+  o.predictor = 0;
   return o;
 }
 
@@ -70,7 +71,7 @@ void ns_mech_free(struct ns_mech *m) {
   free(m->region_nodes);
   free(m->mask);
   free(m->src);
-  double *v[] = {m->u,     m->ut,     m->du,        m->R,        m->Rc,       m->rhs,     m->tmp,
+  double *v[] = {m->u_prev, m->u,     m->ut,     m->du,        m->R,        m->Rc,       m->rhs,     m->tmp,
                  m->fext,  m->ud,     m->dyn.v,     m->dyn.a,    m->dyn.Rq,   m->dyn.Rqt, m->dyn.at,
                  m->dyn.y, m->dyn.mlump, m->eb.fext_c, m->eb.fx_c, m->eb.fint, m->eb.cellbuf};
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) ns_vec_free(v[i]);
@@ -146,7 +147,7 @@ enum ns_status ns_mech_create(const struct ns_grid *grid, const struct ns_materi
   m->mask = calloc(m->ndof, 1);
   m->src = malloc(m->ndof);
   m->region_nodes = malloc(NS_MECH_MAX_REGIONS * grid->nnodes * sizeof *m->region_nodes);
-  double **v[] = {&m->u,  &m->ut,    &m->du,        &m->R,      &m->Rc,     &m->rhs,   &m->tmp,
+  double **v[] = {&m->u_prev, &m->u,  &m->ut,    &m->du,        &m->R,      &m->Rc,     &m->rhs,   &m->tmp,
                   &m->fext, &m->ud, &m->dyn.v, &m->dyn.a, &m->eb.fext_c, &m->eb.fx_c, &m->eb.fint};
   int ok = m->hist_old && m->hist_new && m->degr && m->mask && m->src && m->region_nodes;
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) ok = ok && (*v[i] = ns_vec_alloc(m->ndof)) != NULL;
@@ -280,6 +281,7 @@ const double *ns_mech_displacement(const struct ns_mech *m) { return m->u; }
 void ns_mech_set_displacement(struct ns_mech *m, const double *u) {
   ns_vec_copy(m->ndof, m->u, u);
   m->dyn.need_accel = 1;
+  m->pred_valid = 0;
 }
 size_t ns_mech_ndof(const struct ns_mech *m) { return m->ndof; }
 const struct ns_grid *ns_mech_grid(const struct ns_mech *m) { return m->g; }

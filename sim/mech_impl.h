@@ -88,6 +88,9 @@ struct ns_mech {
 
   double *u;          /* committed displacement */
   double *ut;         /* Newton iterate */
+  double *u_prev;     /* committed displacement before the last accepted substep (predictor) */
+  double h_prev;      /* length of the last accepted substep [s] */
+  int pred_valid;     /* 1: u_prev and h_prev describe the last accepted substep */
   double *du, *R, *Rc, *rhs, *tmp, *fext, *ud;
   double fext_t;      /* time fext was computed for */
   int fext_valid;

@@ -100,6 +100,22 @@ static enum ns_status evaluate(struct ns_mech *m, const double *u, double t, dou
   return NS_OK;
 }
 
+/* Largest ratio h / h_prev the predictor extrapolates with (substeps grow by at most dt_grow). */
+#define PREDICT_RATIO_MAX 2.0
+
+/* Quasi-static predictor: ut = u + r (u - u_prev) on the free dofs, r = h / h_prev (at most
+ * PREDICT_RATIO_MAX); prescribed dofs start at their values at the end of the substep (ud, set by
+ * ns_mech_dirichlet_values before this). */
+static void predict(struct ns_mech *m, double h) {
+  const size_t n = m->ndof;
+  const double r = fmin(PREDICT_RATIO_MAX, h / m->h_prev);
+  double *ut = m->ut;
+  const double *u = m->u, *up = m->u_prev, *ud = m->ud;
+  const uint8_t *mask = m->mask;
+#pragma omp parallel for simd default(none) shared(ut, u, up, ud, mask) firstprivate(n, r) schedule(static)
+  for (size_t i = 0; i < n; i++) ut[i] = mask[i] ? ud[i] : u[i] + r * (u[i] - up[i]);
+}
+
 struct newton_result {
   int iters, lin_iters;
   double rnorm, tol;
@@ -234,6 +250,9 @@ static void commit(struct ns_mech *m, double t1, double dt) {
   m->hist_old = m->hist_new;
   m->hist_new = h;
   if (m->dyn.on) ns_mech_dyn_accept(m, dt);
+  ns_vec_copy(m->ndof, m->u_prev, m->u);
+  m->h_prev = dt;
+  m->pred_valid = 1;
   ns_vec_copy(m->ndof, m->u, m->ut);
   ns_vec_copy(m->ndof, m->Rc, Rc_new);
   m->t = t1;
@@ -269,9 +288,22 @@ enum ns_status ns_mech_step(struct ns_mech *m, double t_new, struct ns_err *err)
     m->nattempt++;
     ns_mech_external(m, t1);
     ns_mech_dirichlet_values(m, t1);
-    ns_vec_copy(m->ndof, m->ut, m->u);
     struct newton_result res;
-    enum ns_status s = newton(m, t1, h, &res, err);
+    enum ns_status s;
+    if (o->predictor && !m->dyn.on && m->pred_valid) {
+      predict(m, h);
+      s = newton(m, t1, h, &res, err);
+      if (s == NS_ECONV) {
+        /* The extrapolation can overshoot where the response changes (a tie that starts to soften,
+         * a node that leaves the needle): retry from the committed state before halving. */
+        m->stats.predictor_retries++;
+        ns_vec_copy(m->ndof, m->ut, m->u);
+        s = newton(m, t1, h, &res, err);
+      }
+    } else {
+      ns_vec_copy(m->ndof, m->ut, m->u);
+      s = newton(m, t1, h, &res, err);
+    }
     double eta = 0.0;
     if (s == NS_OK && etol > 0.0) {
       eta = ns_mech_dyn_error(m, m->ut, h);

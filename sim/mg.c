@@ -94,7 +94,7 @@ void ns_mg_free(struct ns_mg *mg) {
   if (!mg) return;
   for (int l = 0; l < mg->nlev; l++) level_free(&mg->lev[l]);
   if (mg->lu) gsl_matrix_free(mg->lu);
-  if (mg->perm) gsl_permutation_free(mg->perm);
+  if (mg->piv) gsl_vector_uint_free(mg->piv);
   if (mg->cb) gsl_vector_free(mg->cb);
   ns_vec_free(mg->kw);
   free(mg->hess);
@@ -242,11 +242,17 @@ static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t 
     const size_t nd = gc->nnodes * (size_t)ncomp;
     mg->direct = nd <= NS_MG_DIRECT_MAX;
     if (mg->direct) {
-      mg->lu = gsl_matrix_alloc(nd, nd);
-      mg->perm = gsl_permutation_alloc(nd);
+      /* Bandwidth: the largest node-index offset of the 9/27-point stencil, in unknowns. */
+      const size_t line = (size_t)gc->n[0], plane = line * (size_t)gc->n[1];
+      const size_t off = gc->ndim == 3 ? plane + line + 1 : line + 1;
+      mg->band = off * (size_t)ncomp + (size_t)ncomp - 1;
+      if (mg->band > nd - 1) mg->band = nd - 1;
+      mg->lu = gsl_matrix_alloc(nd, 3 * mg->band + 1);
+      mg->piv = gsl_vector_uint_alloc(nd);
       mg->cb = gsl_vector_alloc(nd);
-      if (!mg->lu || !mg->perm || !mg->cb) {
-        s = ns_err_set(err, NS_ENOMEM, "mg: out of memory for the %zu x %zu coarse matrix", nd, nd);
+      if (!mg->lu || !mg->piv || !mg->cb) {
+        s = ns_err_set(err, NS_ENOMEM, "mg: out of memory for the %zu-unknown coarse band matrix (bandwidth %zu)",
+                       nd, mg->band);
         goto fail;
       }
     }
@@ -487,19 +493,21 @@ static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
       }
       if (!in) continue;
       size_t col = ns_grid_index(g, nb[0], nb[1], nb[2]);
+      /* Band layout (GSL, after LAPACK dgbtrf): A(i, j) at row j, column 2 band + i - j. */
       for (int r = 0; r < nc; r++)
-        for (int c = 0; c < nc; c++)
-          gsl_matrix_set(mg->lu, node * (size_t)nc + (size_t)r, col * (size_t)nc + (size_t)c,
-                         L->A->a[node * L->A->bs + (size_t)(s * nc * nc + r * nc + c)]);
+        for (int c = 0; c < nc; c++) {
+          const size_t i = node * (size_t)nc + (size_t)r, j = col * (size_t)nc + (size_t)c;
+          gsl_matrix_set(mg->lu, j, 2 * mg->band + i - j, L->A->a[node * L->A->bs + (size_t)(s * nc * nc + r * nc + c)]);
+        }
     }
   }
-  int signum = 0;
-  /* LU_decomp reports errors only for non-square input; singularity shows as a zero pivot. */
-  int gs = gsl_linalg_LU_decomp(mg->lu, mg->perm, &signum);
+  /* LU_band_decomp reports errors only for inconsistent sizes; singularity shows as a zero pivot
+   * (U's diagonal: column 2 band). */
+  int gs = gsl_linalg_LU_band_decomp(mg->lu->size1, mg->band, mg->band, mg->lu, mg->piv);
   if (gs != GSL_SUCCESS)
     return ns_err_set(err, NS_ECONV, "mg: LU of the coarsest operator failed (%s)", gsl_strerror(gs));
   for (size_t i = 0; i < mg->lu->size1; i++)
-    if (gsl_matrix_get(mg->lu, i, i) == 0.0)
+    if (gsl_matrix_get(mg->lu, i, 2 * mg->band) == 0.0)
       return ns_err_set(err, NS_ECONV, "mg: the coarsest operator is singular (zero pivot at dof %zu)", i);
   return NS_OK;
 }
@@ -564,7 +572,7 @@ static void coarse_solve(struct ns_mg *mg, const double *b, double *x) {
   if (mg->direct) {
     ns_smat_residual(L->A, b, x, L->r);
     for (size_t i = 0; i < nd; i++) gsl_vector_set(mg->cb, i, L->r[i]);
-    gsl_linalg_LU_svx(mg->lu, mg->perm, mg->cb);
+    gsl_linalg_LU_band_svx(mg->band, mg->band, mg->lu, mg->piv, mg->cb);
     for (size_t i = 0; i < nd; i++) x[i] += gsl_vector_get(mg->cb, i);
     return;
   }

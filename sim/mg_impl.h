@@ -17,11 +17,15 @@
 /* Deepest hierarchy we build: 2^15 cells per direction is far beyond any grid we can store. */
 #define NS_MG_MAX_LEVELS 16
 
-/* Stop coarsening once a level has at most this many unknowns: the dense LU of the coarsest
- * operator then costs at most (1/3)(600)^3 ~ 7e7 flops once per setup. */
+/* Stop coarsening once a level has at most this many unknowns. The coarsest operator is factored
+ * by banded LU with partial pivoting (GSL 2.7 gsl_linalg_LU_band_decomp), bandwidth
+ * b = (n0 + 1) ncomp + ncomp - 1 in 2D ((n0 n1 + n0 + 1) ncomp + ncomp - 1 in 3D) for n0 (x n1)
+ * nodes per line (plane): ~2 N b^2 flops per setup and ~6 N b per solve instead of the dense
+ * (2/3) N^3 and 2 N^2. Measured: with the dense LU, 600 unknowns cost 31 % of a penetration run
+ * (33 x 49 nodes, a factorisation per Newton iteration; perf, session 4). */
 #define NS_MG_COARSE_TARGET 600
 
-/* Largest coarsest grid (unknowns) we factor densely; beyond it (a grid whose node counts do not
+/* Largest coarsest grid (unknowns) we factor directly; beyond it (a grid whose node counts do not
  * allow enough coarsenings) the coarsest level is relaxed by NS_MG_COARSE_SWEEPS smoother sweeps. */
 #define NS_MG_DIRECT_MAX 4000
 #define NS_MG_COARSE_SWEEPS 20
@@ -107,10 +111,12 @@ struct ns_mg {
   int coarse_mult; /* sweep multiplier on the levels below the finest */
   int kcycle;     /* 1: a level visited gamma times runs gamma flexible-CG steps instead (K-cycle) */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
-  /* Coarsest level: dense LU (direct == 1) or relaxation. */
+  /* Coarsest level: banded LU (direct == 1; lu is N x (3 band + 1) in GSL's band layout, row j
+   * holding column j of the matrix) or relaxation. */
   int direct;
+  size_t band;     /* lower = upper bandwidth of the coarsest operator */
   gsl_matrix *lu;
-  gsl_permutation *perm;
+  gsl_vector_uint *piv;
   gsl_vector *cb;
   /* Krylov workspace, sized on first use. */
   double *kw;

@@ -151,10 +151,16 @@ struct ns_mech_opts {
   double dt_initial, dt_min, dt_max; /* [s] substep sizes (time is a load parameter for elastic problems) */
   double dt_grow;      /* growth factor after fast convergence (> 1) */
   int fast_iters;      /* "fast": converged in at most this many Newton iterations */
+  int predictor;       /* 1: a quasi-static substep starts Newton from the linear extrapolation
+                          u + (h / h_prev)(u - u_prev) of the last two committed states (free
+                          dofs); a substep that fails from it is retried from u before halving.
+                          Off by default: where the equilibrium is not unique (a softening bar
+                          just past its elastic limit, test_damage) the extrapolated start picks
+                          the localised branch instead of the homogeneous one */
 };
 
 /* Defaults: rtol 1e-8, atol 0 (automatic), 25 iterations, 10 halvings, linear rtol 1e-8 and
- * 500 iterations, dt_initial 1, dt_min 1e-6, dt_max 1e30, grow 1.5, fast 5. */
+ * 500 iterations, dt_initial 1, dt_min 1e-6, dt_max 1e30, grow 1.5, fast 5, predictor off. */
 struct ns_mech_opts ns_mech_opts_defaults(void);
 
 /* One attempted substep, reported to the log callback. */
@@ -174,6 +180,7 @@ typedef void (*ns_mech_log_fn)(void *ctx, const struct ns_mech_step_info *info);
 struct ns_mech_stats {
   long steps_accepted, steps_rejected;
   long newton_iters, linear_iters, residual_evals, tangent_evals;
+  long predictor_retries; /* substeps that failed from the predictor and were retried from u */
   double t_assembly;  /* wall seconds in residual/tangent assembly (incl. extra contribution) */
   double t_linear;    /* wall seconds in linear solves, multigrid set-up included */
   double t_mg_setup;  /* of which multigrid set-up (coarse operators, smoother data) */
