@@ -138,7 +138,7 @@ enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg 
                                  is3d ? NS_MG_SEMI_LEVELS_3D : NS_MG_SEMI_LEVELS_2D, out, err);
   if (s == NS_OK) {
     (*out)->gamma = NS_MG_CYCLE_GAMMA;
-    (*out)->coarse_mult = is3d ? NS_MG_COARSE_MULT_3D : 1;
+    (*out)->coarse_mult = is3d ? NS_MG_COARSE_SWEEP_MULT : 1;
     /* 3D: the visits below the finest level are K-cycles (see mg_impl.h); their work vectors. */
     if (is3d) {
       struct ns_mg *mg = *out;
@@ -167,7 +167,6 @@ static int choose_steps(const struct ns_grid *g, int zfirst, int step[3]) {
     step[zd] = 2;
     return 1;
   }
-
   for (int d = 0; d < g->ndim; d++) {
     const int cells = g->n[d] - 1;
     if (cells % 2 || cells < 2) return 0;

@@ -85,16 +85,22 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * With a W-cycle the z-first hierarchy lost that gain in its coarser levels (0.45 / 0.57 / 0.35 on
  * 8^3 / 16^3 / 32^3: the level below has a few slow modes of its own); the K-cycle's two
  * Krylov steps remove them: 0.11 / 0.21 / 0.13 with single smoothing on every level (full
- * coarsening + W-cycle with doubled smoothing: 0.24 / 0.44 / 0.26). The K-cycle makes the cycle
- * nonlinear (its step lengths depend on the residual); the same cycle is the CG preconditioner.
+ * coarsening + W-cycle with doubled smoothing: 0.24 / 0.44 / 0.26). The 16^3 figure (0.207) sits
+ * just above the 0.2 target and did not move with a larger coarsest grid (1215 unknowns: 0.206),
+ * a second z-only level (0.201), full coarsening under the K-cycle (0.202) or two 2D V-cycles per
+ * plane solve (0.206); more smoothing does move it (2+2 -> 3+3 sweeps on every level: 0.194), and
+ * the levels below the finest therefore smooth NS_MG_COARSE_SWEEP_MULT = 2 times the finest
+ * level's sweeps: 0.10 / 0.198 / 0.13 (measured, 2+2 sweeps), at about 1.5x the cycle's work.
+ * The K-cycle makes the cycle nonlinear (its step lengths depend on the residual); the same cycle
+ * preconditions the Krylov solvers, which then run their flexible variants (ns_mg_prec_variable).
  * Coarse levels cost at most 2^-l (2D) of the finest level's work each; in 3D the z-only level
- * costs 1/2 of the finest per visit and is visited twice, the rest at most 8^-l. The plane
- * smoothers' 2D hierarchies keep plain V-cycles with full coarsening (gamma 1). */
+ * costs 1/2 of the finest per visit (times the multiplier) and is visited twice, the rest at most
+ * 8^-l. The plane smoothers' 2D hierarchies keep plain V-cycles with full coarsening (gamma 1,
+ * multiplier 1). */
 #define NS_MG_CYCLE_GAMMA 2
+#define NS_MG_COARSE_SWEEP_MULT 2
 #define NS_MG_SEMI_LEVELS_2D 1
 #define NS_MG_SEMI_LEVELS_3D 1
-/* Sweep multiplier on the 3D levels below the finest (see above): 16^3 cells 0.207 -> 0.198. */
-#define NS_MG_COARSE_MULT_3D 2
 
 /* Sweeps of the 2D V-cycle that solves one plane approximately (pre = post). */
 #define NS_MG_PLANE_SWEEPS 1

@@ -10,7 +10,8 @@
  * Dirichlet dofs of the fine operator (unit diagonal, zero row/column) are kept out of the
  * interpolation so that coarse corrections never touch them.
  * Krylov: preconditioned CG with a symmetric V-cycle for symmetric operators; right-preconditioned
- * GMRES (restarted) for nonsymmetric ones. All reductions deterministic (vec.h).
+ * GMRES (restarted) for nonsymmetric ones; with the (nonlinear) 3D K-cycle, their flexible
+ * variants (FCG(4) and flexible GMRES, chosen automatically). All reductions deterministic (vec.h).
  */
 #ifndef NEEDLESIM_MG_H
 #define NEEDLESIM_MG_H
