@@ -85,6 +85,7 @@ static void level_free(struct ns_mg_level *L) {
   ns_vec_free(L->x);
   ns_vec_free(L->b);
   ns_vec_free(L->r);
+  for (int k = 0; k < 4; k++) ns_vec_free(L->kc[k]);
   for (int m = 0; m < 3; m++) ns_mg_planes_free(L->planes[m]);
   memset(L, 0, sizeof *L);
 }
@@ -134,10 +135,24 @@ static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t 
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
   const int is3d = fine->ndim == 3;
   enum ns_status s = create_impl(fine, ncomp, NS_MG_COARSE_TARGET, is3d ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
-                                 is3d ? 0 : NS_MG_SEMI_LEVELS_2D, out, err);
+                                 is3d ? NS_MG_SEMI_LEVELS_3D : NS_MG_SEMI_LEVELS_2D, out, err);
   if (s == NS_OK) {
     (*out)->gamma = NS_MG_CYCLE_GAMMA;
     (*out)->coarse_mult = is3d ? NS_MG_COARSE_SWEEP_MULT : 1;
+    /* 3D: the visits below the finest level are K-cycles (see mg_impl.h); their work vectors. */
+    if (is3d) {
+      struct ns_mg *mg = *out;
+      mg->kcycle = 1;
+      for (int l = 1; l < mg->nlev; l++)
+        for (int k = 0; k < 4; k++) {
+          mg->lev[l].kc[k] = ns_vec_alloc(mg->lev[l].g->nnodes * (size_t)ncomp);
+          if (!mg->lev[l].kc[k]) {
+            ns_mg_free(mg);
+            *out = NULL;
+            return ns_err_set(err, NS_ENOMEM, "mg: out of memory for the K-cycle vectors");
+          }
+        }
+    }
   }
   return s;
 }
@@ -566,6 +581,38 @@ static void coarse_solve(struct ns_mg *mg, const double *b, double *x) {
   }
 }
 
+static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, int pre, int post);
+
+/* K-cycle visit of level l: two flexible-CG steps on A_l x = b_l from x = 0, each preconditioned
+ * by one cycle of level l (Notay & Vassilevski 2008). */
+static void kcycle(struct ns_mg *mg, int l, int pre, int post) {
+  struct ns_mg_level *L = &mg->lev[l];
+  const size_t n = L->g->nnodes * (size_t)mg->ncomp;
+  double *c1 = L->kc[0], *v1 = L->kc[1], *c2 = L->kc[2], *v2 = L->kc[3];
+  ns_vec_set(n, c1, 0.0);
+  vcycle_level(mg, l, L->b, c1, pre, post);
+  ns_smat_apply(L->A, c1, v1);
+  const double rho1 = ns_vec_dot(n, c1, v1), a1 = ns_vec_dot(n, c1, L->b);
+  if (!(rho1 > 0.0)) {
+    ns_vec_copy(n, L->x, c1);
+    return;
+  }
+  /* rt = b - (a1/rho1) v1, kept in v2 until c2 is computed. */
+  double *rt = v2;
+  for (size_t i = 0; i < n; i++) rt[i] = L->b[i] - (a1 / rho1) * v1[i];
+  ns_vec_set(n, c2, 0.0);
+  vcycle_level(mg, l, rt, c2, pre, post);
+  const double a2 = ns_vec_dot(n, c2, rt), gam = ns_vec_dot(n, c2, v1);
+  ns_smat_apply(L->A, c2, v2);
+  const double beta = ns_vec_dot(n, c2, v2), rho2 = beta - gam * gam / rho1;
+  if (!(rho2 > 0.0)) {
+    for (size_t i = 0; i < n; i++) L->x[i] = (a1 / rho1) * c1[i];
+    return;
+  }
+  const double s1 = a1 / rho1 - gam * a2 / (rho1 * rho2), s2 = a2 / rho2;
+  for (size_t i = 0; i < n; i++) L->x[i] = s1 * c1[i] + s2 * c2[i];
+}
+
 static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, int pre, int post) {
   struct ns_mg_level *L = &mg->lev[l];
   const int nc = mg->ncomp;
@@ -582,7 +629,9 @@ static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, in
   ns_smat_residual(L->A, b, x, L->r);
   restrict_res(L, C, nc, L->r, C->b);
   ns_vec_set(C->g->nnodes * (size_t)nc, C->x, 0.0);
-  for (int it = 0; it < gam; it++) vcycle_level(mg, l + 1, C->b, C->x, pre, post);
+  if (gam > 1 && mg->kcycle) kcycle(mg, l + 1, pre, post);
+  else
+    for (int it = 0; it < gam; it++) vcycle_level(mg, l + 1, C->b, C->x, pre, post);
   prolong_add(L, C, nc, C->x, x);
   for (int s = 0; s < post * mult; s++) smooth(mg, L, nc, 1, b, x);
 }

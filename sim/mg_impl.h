@@ -54,6 +54,7 @@ struct ns_mg_level {
   double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
                               coarse parent (i-1)/2 in the interpolation to this node */
   double *x, *b, *r;       /* level vectors (x, b unused on level 0) */
+  double *kc[4];           /* K-cycle work vectors c1, v1, c2, v2 (levels below the finest) */
   struct ns_mg_planes *planes[3]; /* 3D plane smoother, per orientation (NULL if unused) */
 };
 
@@ -63,11 +64,11 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
 
 /* Cycle shape of the top-level hierarchies (ns_mg_create): every level below the finest that is
  * not the level just above the coarsest is visited NS_MG_CYCLE_GAMMA times per visit of its
- * parent (2: W-cycle); in 3D the levels below the finest smooth with NS_MG_COARSE_SWEEP_MULT
- * times the finest level's sweeps (2D: 1).
+ * parent (2: W-cycle); in 3D those visits are the two steps of a flexible CG on that level,
+ * preconditioned by one cycle of it (K-cycle, Notay & Vassilevski 2008).
  * Measured on the layered skin operators (contrast 2000, nu 0.45, bench_solver): the V-cycle's
  * factor 0.42-0.50 (axisymmetric 64..256 cells) and 0.24-0.69 (3D 8..32) is limited by the coarse
- * levels; the W-cycle with doubled coarse smoothing gives 0.29-0.33 and 0.24-0.44.
+ * levels; the W-cycle with doubled coarse smoothing gave 0.29-0.33 and 0.24-0.44.
  * Axisymmetric grids: the slow error is the bending of the thin stiff top layer with a lateral
  * wavelength of ~2 mm (about 30 fine cells). Coarsening r makes the coarse bilinear space stiffer
  * in bending (shear locking grows with (cell width / layer thickness)^2): the two-grid factor
@@ -75,15 +76,31 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * 0.10 when it halves z only. The first NS_MG_SEMI_LEVELS_2D coarsenings of a 2D top-level
  * hierarchy therefore halve z only (semi-coarsening), the rest both directions; with the W-cycle
  * below, the factor is 0.12 / 0.11 / 0.23 on 64^2 / 128^2 / 256^2 cells (more z-only levels, or
- * more coarse sweeps, do not lower the 256^2 figure; z-only coarsening all the way down is O(n
- * log n) under a W-cycle and poor under a V-cycle: 0.64-0.90, because once z is coarse the
- * layers' interfaces fall inside coarse cells). In 3D z-only first levels made the factor worse
- * (0.45-0.57), so 3D keeps full coarsening. Coarse levels cost at most 2^-l (2D) and 4^-l (3D)
- * of the finest level's work each, so the cycle stays O(unknowns). The plane smoothers' 2D
- * hierarchies keep plain V-cycles with full coarsening (gamma 1, multiplier 1). */
+ * more coarse sweeps, or a K-cycle do not lower the 256^2 figure, whose slow error sits in the
+ * soft layer under the dermis interface near the axis; z-only coarsening all the way down is
+ * O(n log n) under a W-cycle and poor under a V-cycle: 0.64-0.90).
+ * 3D: the slow error of the full-coarsening hierarchy is the stiff dermis block sinking into the
+ * soft hypodermis (u_z nearly uniform over the top 1.5 mm), and the two-grid factor with an exact
+ * coarse solve on 8^3 is 0.24 with full coarsening, 0.13 when the first coarsening halves z only.
+ * With a W-cycle the z-first hierarchy lost that gain in its coarser levels (0.45 / 0.57 / 0.35 on
+ * 8^3 / 16^3 / 32^3: the level below has a few slow modes of its own); the K-cycle's two
+ * Krylov steps remove them: 0.11 / 0.21 / 0.13 with single smoothing on every level (full
+ * coarsening + W-cycle with doubled smoothing: 0.24 / 0.44 / 0.26). The 16^3 figure (0.207) sits
+ * just above the 0.2 target and did not move with a larger coarsest grid (1215 unknowns: 0.206),
+ * a second z-only level (0.201), full coarsening under the K-cycle (0.202) or two 2D V-cycles per
+ * plane solve (0.206); more smoothing does move it (2+2 -> 3+3 sweeps on every level: 0.194), and
+ * the levels below the finest therefore smooth NS_MG_COARSE_SWEEP_MULT = 2 times the finest
+ * level's sweeps: 0.10 / 0.198 / 0.13 (measured, 2+2 sweeps), at about 1.5x the cycle's work.
+ * The K-cycle makes the cycle nonlinear (its step lengths depend on the residual); the same cycle
+ * preconditions the Krylov solvers, which then run their flexible variants (ns_mg_prec_variable).
+ * Coarse levels cost at most 2^-l (2D) of the finest level's work each; in 3D the z-only level
+ * costs 1/2 of the finest per visit (times the multiplier) and is visited twice, the rest at most
+ * 8^-l. The plane smoothers' 2D hierarchies keep plain V-cycles with full coarsening (gamma 1,
+ * multiplier 1). */
 #define NS_MG_CYCLE_GAMMA 2
 #define NS_MG_COARSE_SWEEP_MULT 2
 #define NS_MG_SEMI_LEVELS_2D 1
+#define NS_MG_SEMI_LEVELS_3D 1
 
 /* Sweeps of the 2D V-cycle that solves one plane approximately (pre = post). */
 #define NS_MG_PLANE_SWEEPS 1
@@ -98,6 +115,7 @@ struct ns_mg {
   int plane_dirs; /* bit m set: relax the planes normal to direction m */
   int gamma;      /* coarse-level visits per parent visit (1: V-cycle, 2: W-cycle) */
   int coarse_mult; /* sweep multiplier on the levels below the finest */
+  int kcycle;     /* 1: a level visited gamma times runs gamma flexible-CG steps instead (K-cycle) */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
   /* Coarsest level: banded LU (direct == 1; lu is N x (3 band + 1) in GSL's band layout, row j
    * holding column j of the matrix) or relaxation. */
@@ -112,6 +130,13 @@ struct ns_mg {
   double *hess; /* GMRES Hessenberg, Givens and small vectors */
   int hess_m;
 };
+
+/* 1 when the preconditioner z = V(r) is not a fixed linear operator: a K-cycle runs on some level
+ * (a level visited gamma > 1 times whose child is not the coarsest, so nlev >= 3). The Krylov
+ * solvers then use their flexible variants (sim/krylov.c). */
+static inline int ns_mg_prec_variable(const struct ns_mg *mg) {
+  return mg->kcycle && mg->gamma > 1 && mg->nlev >= 3;
+}
 
 /* Factor the block-tridiagonal line operators along direction d of level lev. */
 enum ns_status ns_mg_lines_factor(struct ns_mg_level *lev, int ncomp, int d, struct ns_err *err);

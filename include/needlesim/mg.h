@@ -5,12 +5,13 @@
  * (bi/tri)linear interpolation in physical coordinates, restriction P^T, Galerkin coarse operators
  * A_c = P^T A P (stays a 3^ndim-point block stencil, robust to coefficient jumps), a smoother
  * robust to the graded grids' anisotropy, a direct or iterated solve on the coarsest grid. The
- * cycle is a W-cycle (3D: with doubled smoothing below the finest level; the coarse Galerkin
- * spaces need the extra work on the thin stiff layers; see sim/mg_impl.h).
+ * cycle is a W-cycle below the finest level (3D: the first coarsening halves z only, and the
+ * repeated coarse visits are a K-cycle, two flexible-CG steps; see sim/mg_impl.h).
  * Dirichlet dofs of the fine operator (unit diagonal, zero row/column) are kept out of the
  * interpolation so that coarse corrections never touch them.
  * Krylov: preconditioned CG with a symmetric V-cycle for symmetric operators; right-preconditioned
- * GMRES (restarted) for nonsymmetric ones. All reductions deterministic (vec.h).
+ * GMRES (restarted) for nonsymmetric ones; with the (nonlinear) 3D K-cycle, their flexible
+ * variants (FCG(4) and flexible GMRES, chosen automatically). All reductions deterministic (vec.h).
  */
 #ifndef NEEDLESIM_MG_H
 #define NEEDLESIM_MG_H
