@@ -13,7 +13,9 @@
  * fine-level node coordinates: an even fine index 2I takes coarse node I with weight 1; an odd fine index 2I+1
  * takes coarse I with weight w = (x[2I+2] - x[2I+1]) / (x[2I+2] - x[2I]) and coarse I+1 with 1 - w
  * (linear in physical coordinates, so exact for linear fields on graded grids). In 2D/3D the
- * weights are tensor products. Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
+ * weights are tensor products. Exception: on a z-only coarsening of a top-level hierarchy, a
+ * fine-only node on a thick layer interface takes operator-dependent z weights per component
+ * (opz_weights; the level's wop array). Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
  * columns for coarse dofs that sit on a fine Dirichlet dof, so coarse corrections never change a
  * Dirichlet dof, and the coarse Dirichlet rows of P^T A P are zero and get a unit diagonal.
  * Restriction is P^T, so the V-cycle (symmetric smoother, exact coarse solve) is symmetric
