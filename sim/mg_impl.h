@@ -53,6 +53,9 @@ struct ns_mg_level {
                               one, 1 when it keeps them all (semi-coarsening); 0 on the coarsest */
   double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
                               coarse parent (i-1)/2 in the interpolation to this node */
+  double *wop;             /* z-only coarsening with operator-dependent weights (NULL otherwise):
+                              per node and component of this grid, for odd z index k, the weight of
+                              the lower coarse parent (k-1)/2 (see ns_mg_setup) */
   double *x, *b, *r;       /* level vectors (x, b unused on level 0) */
   double *kc[4];           /* K-cycle work vectors c1, v1, c2, v2 (levels below the finest) */
   struct ns_mg_planes *planes[3]; /* 3D plane smoother, per orientation (NULL if unused) */
@@ -75,10 +78,14 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * with an exact coarse solve is 0.33 when the first coarsening halves r (with or without z),
  * 0.10 when it halves z only. The first NS_MG_SEMI_LEVELS_2D coarsenings of a 2D top-level
  * hierarchy therefore halve z only (semi-coarsening), the rest both directions; with the W-cycle
- * below, the factor is 0.12 / 0.11 / 0.23 on 64^2 / 128^2 / 256^2 cells (more z-only levels, or
- * more coarse sweeps, or a K-cycle do not lower the 256^2 figure, whose slow error sits in the
- * soft layer under the dermis interface near the axis; z-only coarsening all the way down is
- * O(n log n) under a W-cycle and poor under a V-cycle: 0.64-0.90).
+ * below, the factor is 0.12 / 0.11 / 0.23 on 64^2 / 128^2 / 256^2 cells. The 256^2 figure is
+ * an interpolation defect: the dermis / hypodermis interface falls on an odd z index there (a
+ * node of the fine level only), where linear interpolation misses the kink of the error; a second
+ * z-only level (0.226), a K-cycle below the finest level (0.226), doubled coarse smoothing (0.226)
+ * or both (0.226) do not move it. z-only coarsenings of top-level hierarchies therefore
+ * interpolate across such interfaces with operator-dependent weights (opz_weights in sim/mg.c):
+ * 0.124 / 0.112 / 0.157 (512^2: 0.153). z-only coarsening all the way down is O(n log n) under a
+ * W-cycle and poor under a V-cycle (0.64-0.90).
  * 3D: the slow error of the full-coarsening hierarchy is the stiff dermis block sinking into the
  * soft hypodermis (u_z nearly uniform over the top 1.5 mm), and the two-grid factor with an exact
  * coarse solve on 8^3 is 0.24 with full coarsening, 0.13 when the first coarsening halves z only.
@@ -115,6 +122,7 @@ struct ns_mg {
   int plane_dirs; /* bit m set: relax the planes normal to direction m */
   int gamma;      /* coarse-level visits per parent visit (1: V-cycle, 2: W-cycle) */
   int coarse_mult; /* sweep multiplier on the levels below the finest */
+  int opz;       /* 1: z-only coarsenings interpolate with operator-dependent weights along z */
   int kcycle;     /* 1: a level visited gamma times runs gamma flexible-CG steps instead (K-cycle) */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
   /* Coarsest level: banded LU (direct == 1; lu is N x (3 band + 1) in GSL's band layout, row j

@@ -2,7 +2,8 @@
  *
  * Hierarchy: vertex-centred coarsening (every other node; on 2D grids the first coarsening halves
  * z only, see sim/mg_impl.h), prolongation P by
- * (bi/tri)linear interpolation in physical coordinates, restriction P^T, Galerkin coarse operators
+ * (bi/tri)linear interpolation in physical coordinates (along z on the z-only coarsening, across
+ * thick layer interfaces at fine-only nodes, operator-dependent weights), restriction P^T, Galerkin coarse operators
  * A_c = P^T A P (stays a 3^ndim-point block stencil, robust to coefficient jumps), a smoother
  * robust to the graded grids' anisotropy, a direct or iterated solve on the coarsest grid. The
  * cycle is a W-cycle below the finest level (3D: the first coarsening halves z only, and the

@@ -431,35 +431,41 @@ static void test_gmres_nonsymmetric(void **state) {
 /* --- stand-alone cycle factor ------------------------------------------------------------------ */
 
 /* The cycle (V on the finest level, W with doubled smoothing below) as a stationary iteration on
- * the axisymmetric skin block, 128 cells, contrast 2000: the asymptotic factor (geometric mean of
- * the residual ratios over cycles 3..8, as bench_solver measures it) must stay below 0.4. Measured
- * 0.29; a plain V-cycle with the same smoother gives 0.48, so the bound detects a lost W-cycle or
- * coarse smoothing, and 0.4 leaves room for rounding-level changes in the kernels. */
+ * the axisymmetric skin block, contrast 2000: the asymptotic factor (geometric mean of the residual
+ * ratios over cycles 3..8, as bench_solver measures it) must stay below the benchmark target 0.2.
+ * Measured 0.112 on 128 cells; a plain V-cycle with the same smoother gives 0.48, full coarsening
+ * 0.29. On 256 cells the dermis / hypodermis interface falls on an odd z index (a fine-only node
+ * of the z-only first coarsening), and the factor is 0.157 with the operator-dependent weights
+ * there, 0.226 with linear interpolation: the bound detects a lost z-first coarsening, W-cycle or
+ * interface weights, and leaves room for rounding-level changes in the kernels. */
 static void test_cycle_factor(void **state) {
   (void)state;
-  struct ns_testops_problem p;
-  assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, 128, 128, REAL_CONTRAST, 0.45, &p), 0);
-  struct ns_err err = NS_ERR_INIT;
-  struct ns_mg *mg = NULL;
-  assert_int_equal(ns_mg_create(p.g, p.A->ncomp, &mg, &err), NS_OK);
-  assert_int_equal(ns_mg_setup(mg, p.A, &err), NS_OK);
-  const size_t n = p.A->ndof;
-  double *x = ns_vec_alloc(n), *r = ns_vec_alloc(n), rn[9];
-  assert_true(x && r);
-  ns_smat_residual(p.A, p.b, x, r);
-  rn[0] = ns_vec_norm2(n, r);
-  for (int c = 1; c <= 8; c++) {
-    assert_int_equal(ns_mg_vcycle(mg, p.b, x, &err), NS_OK);
+  for (int cells = 128; cells <= 256; cells *= 2) {
+    struct ns_testops_problem p;
+    assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, cells, cells, REAL_CONTRAST, 0.45, &p), 0);
+    struct ns_err err = NS_ERR_INIT;
+    struct ns_mg *mg = NULL;
+    assert_int_equal(ns_mg_create(p.g, p.A->ncomp, &mg, &err), NS_OK);
+    assert_int_equal(ns_mg_setup(mg, p.A, &err), NS_OK);
+    const size_t n = p.A->ndof;
+    double *x = ns_vec_alloc(n), *r = ns_vec_alloc(n), rn[9];
+    assert_true(x && r);
+    ns_vec_set(n, x, 0.0);
     ns_smat_residual(p.A, p.b, x, r);
-    rn[c] = ns_vec_norm2(n, r);
+    rn[0] = ns_vec_norm2(n, r);
+    for (int c = 1; c <= 8; c++) {
+      assert_int_equal(ns_mg_vcycle(mg, p.b, x, &err), NS_OK);
+      ns_smat_residual(p.A, p.b, x, r);
+      rn[c] = ns_vec_norm2(n, r);
+    }
+    const double factor = pow(rn[8] / rn[2], 1.0 / 6.0);
+    print_message("  cycle factor, axisymmetric %d cells, contrast 2000: %.3f\n", cells, factor);
+    assert_true(factor < 0.2);
+    ns_vec_free(x);
+    ns_vec_free(r);
+    ns_mg_free(mg);
+    ns_testops_problem_free(&p);
   }
-  const double factor = pow(rn[8] / rn[2], 1.0 / 6.0);
-  print_message("  cycle factor, axisymmetric 128 cells, contrast 2000: %.3f\n", factor);
-  assert_true(factor < 0.4);
-  ns_vec_free(x);
-  ns_vec_free(r);
-  ns_mg_free(mg);
-  ns_testops_problem_free(&p);
 }
 
 /* --- thread-count independence ---------------------------------------------------------------- */
