@@ -31,6 +31,7 @@
 
 #include "needlesim/config.h"
 #include "needlesim/io.h"
+#include "needlesim/mech.h"
 #include "needlesim/skin.h"
 #include "needlesim/status.h"
 
@@ -57,6 +58,13 @@ struct ns_pen_spec {
   double cut_viscosity;        /* viscous regularisation time eta of the wall ties [s] (cohesive.h,
                                   Gao & Bower 2004); 0: rate-independent ties; NAN: 1e-4 of the
                                   insertion time travel / speed, 0 with inertia */
+  double core_crush_j;         /* crushing of the sacrificial core (docs/penetration.md section 5
+                                  item 10): after each output step the intact core segment under
+                                  the cap fails, from its top row down to its deepest cell whose
+                                  volume ratio J is below this value; 0: off (the default). 0.3 is
+                                  the solid volume fraction of dermis (about 70 % water), below
+                                  which tissue cannot lose volume. Experimental: grid dependent
+                                  and it breaks the 3 m/s impact ledger (measured, see the doc) */
   double path_cell;            /* cell height along the insertion path below the epidermis [m];
                                   0: automatic */
   /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
@@ -70,6 +78,10 @@ struct ns_pen_spec {
   const volatile sig_atomic_t *cancel; /* polled between Newton iterations (NULL: none); a set
                                           flag stops the run with NS_EINTERRUPTED (the CLI's
                                           SIGINT/SIGTERM flag) */
+  ns_mech_log_fn log;          /* called after every attempted substep of the mechanics (mech.h:
+                                  substep length, Newton and Krylov iterations, residual, wall
+                                  time, why it failed); NULL: none. For profiling long runs */
+  void *log_ctx;               /* passed to log */
 };
 
 /* A layer perforated: the cut front (deepest broken tie) passed the layer's bottom. */
@@ -156,6 +168,8 @@ struct ns_pen_result {
   double *event_tie_damage, *event_tie_opening; /* [nevents][ntie] */
   int stopped_by_force;     /* 1: force control stopped the needle at force_limit */
   long newton_iters, linear_iters, substeps;
+  long substeps_rejected;   /* substeps the mechanics rolled back (no convergence, Krylov failure) */
+  double t_linear;          /* wall seconds in the Krylov solves (multigrid set-up included) */
   double wall_s;            /* solve wall time [s] */
 };
 
