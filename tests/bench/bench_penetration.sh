@@ -16,7 +16,7 @@
 #                       parameters and friction the default case took 822 s on this 2-core
 #                       machine (session 3) and the 32-case sweep would take hours, which would
 #                       make `make bench` unusable for the solver figures; the sweep's 10-minute
-#                       target of issue 4 is therefore not met (README, "Benchmarks"). Session 5,
+#                       target of issue 4 is therefore not met (README, "Benchmarks"). Session 4,
 #                       one case at a time on 1 thread: 0.2 mm 7-13 s, 0.5 mm / 20 y 71 s, 0.5 mm /
 #                       80 y and 1.0 mm / 80 y did not finish (stuck in failing Krylov solves on a
 #                       crushed core from ~360 um of travel); no case cuts (docs/penetration.md

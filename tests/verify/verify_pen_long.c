@@ -10,7 +10,7 @@
  *   - every run completes the travel;
  *   - the energy ledger closes within 2 % of the maximum work (issue 4) in every run.
  * The elastic run goes to 520 um only (it stalls in the line search at 538 um). Measured
- * (session 5): elastic 0.94 % at 520 um (passes, 100 s); QLV with crushing 0.29 % (raw 0.88 %,
+ * (session 4): elastic 0.94 % at 520 um (passes, 100 s); QLV with crushing 0.29 % (raw 0.88 %,
  * passes, 7 s); QLV without crushing 63 % (FAILS, kept as the open expectation of the default):
  * in the one substep after the cut stops the QLV dissipation jumps by 2.4e-6 J (1.2 x the work
  * done so far) while the crushed core column re-arranges (16-21 Newton iterations in that
