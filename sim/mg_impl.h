@@ -95,9 +95,12 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * coarsening + W-cycle with doubled smoothing: 0.24 / 0.44 / 0.26). The 16^3 figure (0.207) sits
  * just above the 0.2 target and did not move with a larger coarsest grid (1215 unknowns: 0.206),
  * a second z-only level (0.201), full coarsening under the K-cycle (0.202) or two 2D V-cycles per
- * plane solve (0.206); more smoothing does move it (2+2 -> 3+3 sweeps on every level: 0.194), and
- * the levels below the finest therefore smooth NS_MG_COARSE_SWEEP_MULT = 2 times the finest
- * level's sweeps: 0.10 / 0.198 / 0.13 (measured, 2+2 sweeps), at about 1.5x the cycle's work.
+ * plane solve (0.206); more smoothing does move it (2+2 -> 3+3 sweeps on every level: 0.194;
+ * doubled smoothing below the finest level, NS_MG_COARSE_SWEEP_MULT = 2: 0.10 / 0.198 / 0.13), but
+ * not by enough to pay for itself: measured back to back on the quiet machine (bench_solver,
+ * 2 threads), PCG solve time per unknown on 16^3 / 32^3 / 48^3 was 31.4 / 34.8 / 46.3 us with the
+ * multiplier 2 (6 / 6 / 7 iterations) against 23.2 / 22.4 / 29.6 us with 1 (7 / 6 / 7), so the
+ * multiplier is 1: time to solution, not the factor, is what a run pays (session 4).
  * The K-cycle makes the cycle nonlinear (its step lengths depend on the residual); the same cycle
  * preconditions the Krylov solvers, which then run their flexible variants (ns_mg_prec_variable).
  * Coarse levels cost at most 2^-l (2D) of the finest level's work each; in 3D the z-only level
@@ -105,7 +108,7 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * 8^-l. The plane smoothers' 2D hierarchies keep plain V-cycles with full coarsening (gamma 1,
  * multiplier 1). */
 #define NS_MG_CYCLE_GAMMA 2
-#define NS_MG_COARSE_SWEEP_MULT 2
+#define NS_MG_COARSE_SWEEP_MULT 1
 #define NS_MG_SEMI_LEVELS_2D 1
 #define NS_MG_SEMI_LEVELS_3D 1
 

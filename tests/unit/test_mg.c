@@ -107,7 +107,8 @@ static void test_contrast_axisym(void **state) {
   check_flat(it, 3, 2.0, 20);
 }
 
-/* Same in 3D on 16^3 cells (measured 5, 5, 8 with the K-cycle and FCG(4); the earlier linear
+/* Same in 3D on 16^3 cells (measured 5, 5, 7 with the K-cycle and FCG(4), single smoothing below
+ * the finest level; 5, 5, 8 with doubled smoothing there; the earlier linear
  * W-cycle with plain CG took 5, 6, 9; the K-cycle with FCG(1), i.e. CG with the Polak-Ribiere
  * beta, took 5, 6, 11: a nonlinear preconditioner needs the explicit orthogonalisation).
  * Near-incompressibility nu = 0.49 adds a few. */
@@ -430,7 +431,7 @@ static void test_gmres_nonsymmetric(void **state) {
 
 /* --- stand-alone cycle factor ------------------------------------------------------------------ */
 
-/* The cycle (V on the finest level, W with doubled smoothing below) as a stationary iteration on
+/* The cycle (V on the finest level, W below) as a stationary iteration on
  * the axisymmetric skin block, contrast 2000: the asymptotic factor (geometric mean of the residual
  * ratios over cycles 3..8, as bench_solver measures it) must stay below the benchmark target 0.2.
  * Measured 0.112 on 128 cells; a plain V-cycle with the same smoother gives 0.48, full coarsening
