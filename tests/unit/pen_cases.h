@@ -3,6 +3,7 @@
  *
  *   ns_test_cut_skin  the skin of CUT_CASE at an age (NS_OK or the skin model's error)
  *   ns_test_cut_spec  CUT_CASE's ns_pen_spec on that skin
+ *   ns_test_check     print a make-verify result line ("[       OK ]" / "[  FAILED  ]"), return ok
  *
  * A "micro-scale" skin so that the stratum corneum is cut within a few hundred um of travel:
  * toughness x 0.01 (11 J/m^2, the micro-penetrator scale of Meliga 2017, docs/fracture.md
@@ -15,6 +16,8 @@
  */
 #ifndef NS_TEST_PEN_CASES_H
 #define NS_TEST_PEN_CASES_H
+
+#include <stdio.h>
 
 #include "needlesim/penetration.h"
 #include "needlesim/skin.h"
@@ -43,6 +46,12 @@ static inline struct ns_pen_spec ns_test_cut_spec(const struct ns_skin *sk) {
   s.path_cell = 10e-6;
   s.snapshots = 0;
   return s;
+}
+
+/* One result line of a tests/verify program, in the format run.sh and `make verify` read. */
+static inline int ns_test_check(int ok, const char *what) {
+  printf("%s %s\n", ok ? "[       OK ]" : "[  FAILED  ]", what);
+  return ok;
 }
 
 #endif

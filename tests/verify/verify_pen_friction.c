@@ -34,11 +34,6 @@
  * dissipation turns negative: open, docs/penetration.md section 5 item 8). */
 #define TRAVEL 600e-6
 
-static int check(int ok, const char *what) {
-  printf("%s %s\n", ok ? "[       OK ]" : "[  FAILED  ]", what);
-  return ok;
-}
-
 int main(void) {
   struct ns_skin sk;
   struct ns_err err = NS_ERR_INIT;
@@ -75,12 +70,12 @@ int main(void) {
          "+ core release %.4e + jump loss %.4e; max relative error %.2e (raw %.2e)\n",
          r.work[k], r.stored[k], r.viscous[k], r.tie_energy[k], r.fracture_energy[k], r.interface[k], r.friction[k],
          r.core_release[k], r.jump_loss[k], r.energy_error, r.energy_error_raw);
-  ok &= check(fabs(r.tip_depth[k] - TRAVEL) < 1e-9, "the whole travel was run");
-  ok &= check(ev && r.events[0].layer == 0 && isfinite(r.puncture_force) && r.puncture_force > 0.0,
+  ok &= ns_test_check(fabs(r.tip_depth[k] - TRAVEL) < 1e-9, "the whole travel was run");
+  ok &= ns_test_check(ev && r.events[0].layer == 0 && isfinite(r.puncture_force) && r.puncture_force > 0.0,
               "the stratum corneum is perforated first");
-  ok &= check(r.friction[k] > 0.0 && mono, "friction dissipates, never decreasing");
-  ok &= check(ratio_ok && r.force_friction[k] > 0.0, "friction part resists, <= mu cot(theta) x normal part");
-  ok &= check(r.energy_error < 0.02, "ledger within 2 % of the maximum work");
+  ok &= ns_test_check(r.friction[k] > 0.0 && mono, "friction dissipates, never decreasing");
+  ok &= ns_test_check(ratio_ok && r.force_friction[k] > 0.0, "friction part resists, <= mu cot(theta) x normal part");
+  ok &= ns_test_check(r.energy_error < 0.02, "ledger within 2 % of the maximum work");
   ns_pen_result_free(&r);
   return ok ? 0 : 1;
 }

@@ -57,11 +57,6 @@ static void log_fn(void *ctx, const struct ns_mech_step_info *in) {
   }
 }
 
-static int check(int ok, const char *what) {
-  printf("%s %s\n", ok ? "[       OK ]" : "[  FAILED  ]", what);
-  return ok;
-}
-
 static int run(const struct ns_skin *sk, int elastic, double crush, double travel, const char *name) {
   struct ns_pen_spec s = ns_test_cut_spec(sk);
   struct profile p = {0, 0, 0, 0, 0, 0.0, 0.0, INFINITY};
@@ -97,8 +92,8 @@ static int run(const struct ns_skin *sk, int elastic, double crush, double trave
          (double)p.newton / (double)(p.attempts > 0 ? p.attempts : 1), (double)p.krylov / (double)(p.newton > 0 ? p.newton : 1),
          p.wall / (double)(p.newton > 0 ? p.newton : 1));
   int ok = 1;
-  ok &= check(fabs(r.tip_depth[k] - travel) < 1e-9, "the whole travel was run");
-  ok &= check(r.energy_error < LEDGER_TOL, "the energy ledger closes within 2 % of the maximum work");
+  ok &= ns_test_check(fabs(r.tip_depth[k] - travel) < 1e-9, "the whole travel was run");
+  ok &= ns_test_check(r.energy_error < LEDGER_TOL, "the energy ledger closes within 2 % of the maximum work");
   ns_pen_result_free(&r);
   return ok;
 }
