@@ -11,7 +11,7 @@
  * and a loaded zone delta_0 / tan(theta) = 8.5 um on the wall (two surface cells of SC/4).
  * Frictionless: with Coulomb friction (mu 0.36) the cone wedges the wall open only after more
  * tenting, and the stratum corneum is perforated at 512 um, beyond these 450 um
- * (tests/verify/verify_pen_friction.c; docs/penetration.md section 5 item 8). 1 mm needle (the default), 16 radial cells, surface cell SC/4, path cell 10 um,
+ * (tests/unit/test_pen_friction.c; docs/penetration.md section 5 item 8). 1 mm needle (the default), 16 radial cells, surface cell SC/4, path cell 10 um,
  * 450 um of travel in at least 4 output steps, no snapshots.
  */
 #ifndef NS_TEST_PEN_CASES_H
