@@ -387,6 +387,42 @@ static void test_dirichlet_untouched(void **state) {
 /* Layered elasticity plus a Q1 convection term on every component (a stand-in for the
  * nonsymmetric tangents of friction and follower loads): convection entries ~ v h^2 against
  * stiffness entries ~ E h, with v chosen so that v h / E ~ 0.5 in the largest hypodermis cells. */
+/* Krylov stopping at stagnation: GMRES asked for a tolerance below round-off (rtol 1e-30) reaches
+ * the round-off floor and then stops at the first restart cycle that does not lower the true
+ * residual (the same residual builds the same space, so it never would), with NS_ECONV, long
+ * before max_iter = 2000 (without the guard it ran all 2000 iterations). */
+static void test_krylov_stagnation(void **state) {
+  (void)state;
+  struct ns_testops_problem p;
+  assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, 16, 16, 1e2, 0.4, &p), 0);
+  const struct ns_grid *g = p.g;
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_smat *A = NULL;
+  assert_int_equal(ns_smat_create(g, g->ndim, &A, &err), NS_OK);
+  ns_testops_elasticity(A, p.E, p.nu);
+  ns_smat_dirichlet(A, p.mask);
+  struct ns_mg *mg = NULL;
+  assert_int_equal(ns_mg_create(g, g->ndim, &mg, &err), NS_OK);
+  assert_int_equal(ns_mg_setup(mg, A, &err), NS_OK);
+  double *x = ns_vec_alloc(A->ndof);
+  struct ns_linsolve_opts o = ns_linsolve_defaults();
+  o.rtol = 1e-30;
+  o.atol = 0.0;
+  o.max_iter = 2000;
+  o.method = NS_KRYLOV_GMRES;
+  o.gmres_restart = 5;
+  struct ns_linsolve_info info;
+  assert_int_equal(ns_mg_solve(mg, p.b, x, &o, &info, &err), NS_ECONV);
+  print_message("  GMRES(5), rtol 1e-30: stopped after %d iterations at %.2e of %.2e\n", info.iterations, info.rnorm,
+                info.rnorm0);
+  assert_true(info.iterations < 200);            /* stagnation found, not max_iter */
+  assert_true(info.rnorm <= 1e-10 * info.rnorm0); /* it did reach the round-off floor first */
+  ns_vec_free(x);
+  ns_mg_free(mg);
+  ns_smat_free(A);
+  ns_testops_problem_free(&p);
+}
+
 static void test_gmres_nonsymmetric(void **state) {
   (void)state;
   for (int geom = 0; geom < 2; geom++) {
@@ -589,7 +625,8 @@ int main(void) {
       cmocka_unit_test(test_linear_field_exact), cmocka_unit_test(test_layered_field_exact),
       cmocka_unit_test(test_semicoarsening_shape),
       cmocka_unit_test(test_galerkin_bruteforce), cmocka_unit_test(test_dirichlet_untouched),
-      cmocka_unit_test(test_gmres_nonsymmetric), cmocka_unit_test(test_threads_bitwise),
+      cmocka_unit_test(test_gmres_nonsymmetric),
+      cmocka_unit_test(test_krylov_stagnation), cmocka_unit_test(test_threads_bitwise),
       cmocka_unit_test(test_cycle_factor),      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
