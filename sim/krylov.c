@@ -62,6 +62,29 @@ static enum ns_status workspace(struct ns_mg *mg, size_t nvec, int m, struct ns_
   return NS_OK;
 }
 
+/* Breakdown of CG / FCG at iteration it (p.Ap = pq <= 0): info and the error. */
+static enum ns_status cg_breakdown(const char *name, int it, double rn, double pq, struct ns_linsolve_info *info,
+                                   struct ns_err *err) {
+  info->iterations = it;
+  info->rnorm = rn;
+  return ns_err_set(err, NS_ECONV,
+                    "mg: %s breakdown at iteration %d (p.Ap = %g): the operator or the preconditioner is "
+                    "not positive definite",
+                    name, it, pq);
+}
+
+/* End of CG / FCG: the true residual into info (r is overwritten), NS_ECONV unless converged. */
+static enum ns_status cg_finish(const char *name, const struct ns_smat *A, const double *b, const double *x, double *r,
+                                const struct ns_linsolve_opts *o, double r0, struct ns_linsolve_info *info,
+                                struct ns_err *err) {
+  ns_smat_residual(A, b, x, r);
+  info->rnorm = ns_vec_norm2(A->ndof, r);
+  if (!info->converged)
+    return ns_err_set(err, NS_ECONV, "mg: %s did not reach rtol %g / atol %g in %d iterations (residual %g -> %g)",
+                      name, o->rtol, o->atol, o->max_iter, r0, info->rnorm);
+  return NS_OK;
+}
+
 static enum ns_status pcg(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *o,
                           struct ns_linsolve_info *info, struct ns_err *err) {
   const struct ns_smat *A = mg->lev[0].A;
@@ -82,14 +105,7 @@ static enum ns_status pcg(struct ns_mg *mg, const double *b, double *x, const st
     for (int it = 1; it <= o->max_iter; it++) {
       ns_smat_apply(A, p, q);
       const double pq = ns_vec_dot(n, p, q);
-      if (!(pq > 0.0)) {
-        info->iterations = it;
-        info->rnorm = rn;
-        return ns_err_set(err, NS_ECONV,
-                          "mg: CG breakdown at iteration %d (p.Ap = %g): the operator or the preconditioner is "
-                          "not positive definite",
-                          it, pq);
-      }
+      if (!(pq > 0.0)) return cg_breakdown("CG", it, rn, pq, info, err);
       const double alpha = rz / pq;
       ns_vec_axpy(n, alpha, p, x);
       ns_vec_axpy(n, -alpha, q, r);
@@ -106,12 +122,7 @@ static enum ns_status pcg(struct ns_mg *mg, const double *b, double *x, const st
       rz = rz1;
     }
   }
-  ns_smat_residual(A, b, x, r);
-  info->rnorm = ns_vec_norm2(n, r);
-  if (!info->converged)
-    return ns_err_set(err, NS_ECONV, "mg: CG did not reach rtol %g / atol %g in %d iterations (residual %g -> %g)",
-                      o->rtol, o->atol, o->max_iter, r0, info->rnorm);
-  return NS_OK;
+  return cg_finish("CG", A, b, x, r, o, r0, info, err);
 }
 
 /* Flexible CG, FCG(m) of Notay (2000), for a variable (K-cycle) preconditioner: each new direction
@@ -151,14 +162,7 @@ static enum ns_status fcg(struct ns_mg *mg, const double *b, double *x, const st
     for (int j = 1; j <= nprev && j < m; j++) ns_vec_axpy(n, beta[j - 1], P + (size_t)((it - 1 - j) % m) * n, p);
     ns_smat_apply(A, p, q);
     const double pq = ns_vec_dot(n, p, q);
-    if (!(pq > 0.0)) {
-      info->iterations = it;
-      info->rnorm = rn;
-      return ns_err_set(err, NS_ECONV,
-                        "mg: flexible CG breakdown at iteration %d (p.Ap = %g): the operator or the preconditioner "
-                        "is not positive definite",
-                        it, pq);
-    }
+    if (!(pq > 0.0)) return cg_breakdown("flexible CG", it, rn, pq, info, err);
     pAp[cur] = pq;
     const double alpha = ns_vec_dot(n, p, r) / pq;
     ns_vec_axpy(n, alpha, p, x);
@@ -168,13 +172,7 @@ static enum ns_status fcg(struct ns_mg *mg, const double *b, double *x, const st
     info->converged = rn <= tol;
     if (!(rn <= KRYLOV_DIVERGENCE * r0)) break; /* diverged (or not finite): report it now */
   }
-  ns_smat_residual(A, b, x, r);
-  info->rnorm = ns_vec_norm2(n, r);
-  if (!info->converged)
-    return ns_err_set(err, NS_ECONV,
-                      "mg: flexible CG did not reach rtol %g / atol %g in %d iterations (residual %g -> %g)", o->rtol,
-                      o->atol, o->max_iter, r0, info->rnorm);
-  return NS_OK;
+  return cg_finish("flexible CG", A, b, x, r, o, r0, info, err);
 }
 
 /* Right-preconditioned GMRES(m): minimises ||b - A x|| over x0 + M K_m(A M, r0), modified
