@@ -3,6 +3,8 @@
  *
  *   ns_test_cut_skin  the skin of CUT_CASE at an age (NS_OK or the skin model's error)
  *   ns_test_cut_spec  CUT_CASE's ns_pen_spec on that skin
+ *   ns_test_press_spec the 30 um elastic, frictionless press of the table skin (pen_core,
+ *                     verify_pen_core: full-axis grid vs core + annulus before any tie softens)
  *   ns_test_check     print a make-verify result line ("[       OK ]" / "[  FAILED  ]"), return ok
  *
  * A "micro-scale" skin so that the stratum corneum is cut within a few hundred um of travel:
@@ -45,6 +47,18 @@ static inline struct ns_pen_spec ns_test_cut_spec(const struct ns_skin *sk) {
   s.surface_cell = 0.0; /* SC / 4 */
   s.path_cell = 10e-6;
   s.snapshots = 0;
+  return s;
+}
+
+/* The 30 um press: elastic, frictionless, 3 output steps, no snapshots; fracture as given. */
+static inline struct ns_pen_spec ns_test_press_spec(const struct ns_skin *sk, int fracture) {
+  struct ns_pen_spec s = ns_pen_spec_defaults(sk);
+  s.travel = 30e-6;
+  s.steps = 3;
+  s.snapshots = 0;
+  s.elastic = 1;
+  s.friction = 0.0;
+  s.fracture = fracture;
   return s;
 }
 

@@ -156,14 +156,8 @@ static void pen_core(void **state) {
    * the ratio is 1.087, i.e. the ties (stiffness 2e12 Pa/m) hold the wall's radial displacement
    * that the full model lets out under the cap. Both deviations are below 10 %: the bound. */
   const struct ns_skin sk = skin_at(35.0);
-  struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
-  s.travel = 30e-6;
-  s.steps = 3;
-  s.snapshots = 0;
-  s.elastic = 1;
-  s.friction = 0.0;
+  struct ns_pen_spec s = ns_test_press_spec(&sk, 0);
   struct ns_pen_result full, cut;
-  s.fracture = 0;
   run_ok(&s, &full, "full grid (axis)");
   s.fracture = 1;
   run_ok(&s, &cut, "core + annulus, r0 = 10 um");

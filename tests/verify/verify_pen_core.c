@@ -19,6 +19,7 @@
 
 #include "needlesim/penetration.h"
 #include "needlesim/skin.h"
+#include "pen_cases.h"
 
 #define NRADII 5
 
@@ -32,13 +33,7 @@ int main(void) {
     printf("[  FAILED  ] skin: %s\n", err.msg);
     return 1;
   }
-  struct ns_pen_spec s = ns_pen_spec_defaults(&sk);
-  s.travel = 30e-6;
-  s.steps = 3;
-  s.snapshots = 0;
-  s.elastic = 1;
-  s.friction = 0.0;
-  s.fracture = 0;
+  struct ns_pen_spec s = ns_test_press_spec(&sk, 0);
   struct ns_pen_result r;
   if (ns_pen_run(&s, &r, &err) != NS_OK) {
     printf("[  FAILED  ] full grid: %s\n", err.msg);
