@@ -4,6 +4,8 @@
  *   ns_writer_open / _commit / _abort   atomic file life cycle (hidden temp file, rename)
  *   ns_writer_temp_path                 the temporary file's name (tests)
  *   ns_writer_group                     a group (parents created) with a `description`
+ *   ns_writer_delete                    unlink an object (a failed run's partial group) and the
+ *                                       XDMF collections that reference datasets under it
  *   ns_writer_dataset / _dataset_int    numeric datasets of rank 0..4 with `units`, `description`
  *   ns_writer_strings                   1D dataset of UTF-8 strings (units "text")
  *   ns_writer_attr_text / _double / _int   attributes on existing objects
@@ -875,6 +877,45 @@ enum ns_status ns_writer_group(struct ns_writer *w, const char *path, const char
   st = put_attr_text(w, g, path, "description", description ? description : "", err);
 cleanup:
   H5CLOSE(H5Gclose, g);
+  return st;
+}
+
+/* Unlink `path` (HDF5 drops the group's members with it; the file space they used is not
+ * returned to the file, which only h5repack would shrink) and drop every XDMF collection whose
+ * snapshots reference a dataset at or under `path`, so the sidecar never points at a missing
+ * dataset. A collection is matched by the escaped text ":PATH/" or ":PATH<" of its DataItems. */
+enum ns_status ns_writer_delete(struct ns_writer *w, const char *path, struct ns_err *err) {
+  enum ns_status st = NS_OK;
+  struct sbuf under = {NULL, 0, 0, 0}, exact = {NULL, 0, 0, 0};
+  NS_TRY(check_writer(w, "ns_writer_delete", err));
+  NS_TRY(check_path(w, path, 0, err));
+  int exists = 0;
+  NS_TRY(obj_exists(w, path, &exists, err));
+  if (!exists) return ns_err_set(err, NS_EINTERNAL, "%s: cannot delete '%s': no such object", w->target, path);
+  H5CHK(H5Ldelete(w->file, path, H5P_DEFAULT), "%s: cannot delete '%s'", w->target, path);
+  sb_append(&under, ":", 1);
+  sb_xml(&under, path);
+  sb_append(&exact, under.s ? under.s : "", under.len);
+  sb_append(&under, "/", 1);
+  sb_append(&exact, "<", 1);
+  if (under.failed || exact.failed) {
+    st = ns_err_set(err, NS_ENOMEM, "%s: out of memory deleting '%s'", w->target, path);
+    goto cleanup;
+  }
+  for (size_t i = 0; i < w->ncolls;) {
+    const char *xml = w->colls[i].xml.s;
+    if (xml && (strstr(xml, under.s) || strstr(xml, exact.s))) {
+      free(w->colls[i].name);
+      free(w->colls[i].xml.s);
+      memmove(&w->colls[i], &w->colls[i + 1], (w->ncolls - i - 1) * sizeof w->colls[0]);
+      w->ncolls--;
+    } else {
+      i++;
+    }
+  }
+cleanup:
+  free(under.s);
+  free(exact.s);
   return st;
 }
 

@@ -1,17 +1,20 @@
 /* main.c — the needlesim command line. The only place in the program that exits.
  *
  *   needlesim run SCENARIO [-o FILE] [--set section.key=value]... [--threads N] [--quiet]
+ *                 [--fail-fast]
  *   needlesim check SCENARIO [--set section.key=value]... [--case N]
  *   needlesim keys            the scenario key reference (Markdown; docs/scenarios.md)
  *   needlesim --help | --version
  *
- * Exit status: 0 success, 2 bad input or usage, 1 runtime failure (ns_status_exit_code).
+ * Exit status: 0 success, 2 bad input or usage, 1 runtime failure (ns_status_exit_code), 3 a
+ * sweep in which some cases failed: the file holds the others and lists the failed ones.
  *
  * Steps of main():
  *   1. Parse the command line.
  *   2. Load the scenario and apply the --set overrides.
  *   3. check: validate, print the resolved model; run: choose the output path, install the
- *      interrupt handler, run every case (runner.c writes the file atomically), print a summary.
+ *      interrupt handler, run every case (runner.c writes the file atomically), print a summary
+ *      and, on stderr, each failed case.
  *   4. Turn the status into the exit code, printing the error line if any.
  */
 #include <errno.h>
@@ -35,6 +38,10 @@
  * and the studies through a pointer. A second signal falls through to the default action. */
 static volatile sig_atomic_t interrupted = 0;
 
+/* Exit status of a sweep that wrote its file although some cases failed (documented in usage(),
+ * README.md and docs/scenarios.md; 1 and 2 keep their meaning from ns_status_exit_code). */
+enum { EXIT_SOME_CASES_FAILED = 3 };
+
 static void on_signal(int sig) {
   interrupted = 1;
   signal(sig, SIG_DFL);
@@ -50,18 +57,21 @@ struct cli {
   int nsets;
   int threads;          /* 0 = OpenMP default */
   int quiet;
+  int fail_fast;        /* run: stop at the first failing case (no file) */
   long check_case;
 };
 
 static void usage(FILE *f) {
   fputs("usage: needlesim run SCENARIO [-o FILE] [--set section.key=value]... [--threads N] [--quiet]\n"
+        "                     [--fail-fast]\n"
         "       needlesim check SCENARIO [--set section.key=value]... [--case N]\n"
         "       needlesim keys\n"
         "       needlesim --help | --version\n"
         "\n"
         "  run     simulate every case of SCENARIO and write one HDF5 file (default: [output] file,\n"
         "          else out/<scenario name>.h5), written atomically: a failed or interrupted run\n"
-        "          leaves no file\n"
+        "          leaves no file. A sweep case that fails does not stop the others: the file\n"
+        "          holds the cases that succeeded and lists the failed ones in /failed_runs\n"
         "  check   validate SCENARIO (every sweep case) and print the resolved model with sources\n"
         "  keys    print the reference of every scenario key (unit, default, range, meaning)\n"
         "\n"
@@ -69,9 +79,12 @@ static void usage(FILE *f) {
         "  --set section.key=V    override a scenario key (repeatable; a comma list makes a sweep)\n"
         "  --threads N            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
         "  --quiet                no progress line and no summary\n"
+        "  --fail-fast            stop the sweep at the first failing case and write no file\n"
         "  --case N               (check) print the resolved model of sweep case N (default 0)\n"
         "\n"
-        "exit status: 0 success, 2 invalid input or usage, 1 runtime failure\n"
+        "exit status: 0 success, 2 invalid input or usage, 1 runtime failure (no file written;\n"
+        "             also when every case of a sweep failed), 3 some sweep cases failed (the file\n"
+        "             was written with the others; stderr lists each failed case)\n"
         "docs: README.md, docs/scenarios.md\n",
         f);
 }
@@ -125,6 +138,8 @@ static enum ns_status parse_cli(int argc, char **argv, struct cli *c, struct ns_
       c->threads = (int)v;
     } else if (!strcmp(a, "--quiet") && is_run) {
       c->quiet = 1;
+    } else if (!strcmp(a, "--fail-fast") && is_run) {
+      c->fail_fast = 1;
     } else if (!strcmp(a, "--case") && is_check) {
       NEXT_VALUE(a);
       NS_TRY(parse_long("--case", val, 0, LONG_MAX, &c->check_case, err));
@@ -223,8 +238,9 @@ static enum ns_status cmd_check(const struct cli *c, const struct ns_scenario *s
   return NS_OK;
 }
 
+/* Run every case. *some_failed = 1 when the file was written but cases failed. */
 static enum ns_status cmd_run(const struct cli *c, const struct ns_scenario *sc, int argc, char **argv,
-                              struct ns_err *err) {
+                              int *some_failed, struct ns_err *err) {
   char out[NS_PATH_MAX];
   int create_dir = 0;
   NS_TRY(ns_scenario_validate(sc, err));
@@ -245,6 +261,7 @@ static enum ns_status cmd_run(const struct cli *c, const struct ns_scenario *sc,
       .progress = !c->quiet && isatty(STDERR_FILENO),
       .cancel = &interrupted,
       .prov = &prov,
+      .fail_fast = c->fail_fast,
   };
   const char *hook = getenv("NEEDLESIM_TEST_INTERRUPT_AFTER");
   if (hook) {
@@ -252,15 +269,20 @@ static enum ns_status cmd_run(const struct cli *c, const struct ns_scenario *sc,
     NS_TRY(parse_long("NEEDLESIM_TEST_INTERRUPT_AFTER", hook, 0, INT_MAX, &v, err));
     opt.interrupt_after_runs = (int)v;
   }
-  struct ns_table *summary = NULL;
-  NS_TRY(ns_runner_run(sc, &opt, &summary, err));
-  if (!c->quiet) {
-    ns_runner_print_summary(summary, stdout);
-    printf("needlesim: wrote %s (%zu run(s), %.2f s wall, %d thread(s))\n", out, ns_table_rows(summary),
-           prov.wall_seconds, prov.openmp_threads);
+  struct ns_run_report rep;
+  enum ns_status s = ns_runner_run(sc, &opt, &rep, err);
+  /* Every failed case is listed on stderr, whether or not the file was written (a one-case
+   * scenario or --fail-fast reports its failure through the error line alone). */
+  if (rep.cases > 1 && !c->fail_fast) ns_runner_print_failures(&rep, stderr);
+  if (s == NS_OK && !c->quiet) {
+    ns_runner_print_summary(&rep, stdout);
+    printf("needlesim: wrote %s (%zu run(s), %zu failed, %.2f s wall, %d thread(s))\n", out,
+           ns_table_rows(rep.summary), rep.failed ? ns_table_rows(rep.failed) : (size_t)0, prov.wall_seconds,
+           prov.openmp_threads);
   }
-  ns_table_free(summary);
-  return NS_OK;
+  *some_failed = s == NS_OK && rep.failed && ns_table_rows(rep.failed) > 0;
+  ns_run_report_free(&rep);
+  return s;
 }
 
 int main(int argc, char **argv) {
@@ -292,7 +314,9 @@ int main(int argc, char **argv) {
   for (int i = 0; s == NS_OK && i < c.nsets; i++) s = ns_scenario_set(sc, c.sets[i], &err);
 
   /* 3. The command. */
-  if (s == NS_OK) s = !strcmp(c.command, "check") ? cmd_check(&c, sc, &err) : cmd_run(&c, sc, argc, argv, &err);
+  int some_failed = 0;
+  if (s == NS_OK)
+    s = !strcmp(c.command, "check") ? cmd_check(&c, sc, &err) : cmd_run(&c, sc, argc, argv, &some_failed, &err);
   ns_scenario_free(sc);
 
   /* 4. Exit status. */
@@ -300,5 +324,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "needlesim: %s\n", err.msg[0] ? err.msg : ns_strerror(s));
     if (s == NS_EUSAGE && !err.msg[0]) usage(stderr);
   }
+  if (s == NS_OK && some_failed) return EXIT_SOME_CASES_FAILED;
   return ns_status_exit_code(s);
 }

@@ -38,6 +38,12 @@ const char *ns_writer_temp_path(const struct ns_writer *w);
 enum ns_status ns_writer_group(struct ns_writer *w, const char *path, const char *description,
                                struct ns_err *err);
 
+/* Remove the object at `path` (a group with everything under it, or a dataset) and every XDMF
+ * collection (ns_writer_xdmf_snapshot) that references a dataset at or under it. The runner uses
+ * it to drop the partial group of a sweep case that failed. The file space is not reclaimed.
+ * NS_EINTERNAL when nothing is at `path`. */
+enum ns_status ns_writer_delete(struct ns_writer *w, const char *path, struct ns_err *err);
+
 /* Numeric datasets, C order, rank 0..4 (rank 0 = scalar; dims may then be NULL). */
 enum ns_status ns_writer_dataset(struct ns_writer *w, const char *path, int rank, const size_t *dims,
                                  const double *data, const char *units, const char *description,
