@@ -14,7 +14,9 @@ Gives
                                                    (dotted diagonal: a cut as deep as the needle)
 OUTDIR defaults to the results file's directory. Reads the documented layout
 (docs/scenarios.md, "The penetration study"): /summary, /runs/NNNN/series/{tip_depth, force},
-/runs/NNNN/skin/{layer_name, bottom_depth}. Uses Debian's python3-h5py, numpy and matplotlib
+/runs/NNNN/skin/{layer_name, bottom_depth}. Sweep cases that failed (listed in /failed_runs, with
+no /summary row and no /runs/NNNN group; docs/scenarios.md, "Sweeps") are skipped with a note on
+stderr naming each one. Uses Debian's python3-h5py, numpy and matplotlib
 (Agg backend). Exit status 1 when the file holds no penetration run.
 """
 import os
@@ -103,6 +105,11 @@ def main(argv):
     runs = []
     with h5py.File(path, "r") as f:
         summary = f["summary"][()]
+        if "failed_runs" in f:
+            failed = f["failed_runs"][()]
+            print(f"{path}: note: {len(failed)} failed case(s) skipped (no results):", file=sys.stderr)
+            for row in failed:
+                print(f"  run {int(row['run'])} ({text(row['label'])}): {text(row['error'])}", file=sys.stderr)
         for row in summary:
             if text(row["study"]) != "penetration":
                 continue
