@@ -4,7 +4,9 @@
 #   2. the 32-case roller sweep (scenarios/penetration_roller_sweep.ini), two ways:
 #      a. one process running every case in turn with --threads 2;
 #      b. every case as its own process (--set fixes the swept keys), two processes at a time
-#         with --threads 1 each (xargs -P 2).
+#         with --threads 1 each (xargs -P 2);
+#      and the number of failed cases of each way (a failing case no longer stops the sweep:
+#      exit 3 and /failed_runs, docs/scenarios.md "Sweeps").
 # Writes out/bench-penetration.json (merged into out/bench.json by tests/bench/run.sh) and prints
 # a table. Usage: sh tests/bench/bench_penetration.sh [BUILD]
 # Environment (for a reduced run while developing; the numbers are then not the benchmark's):
@@ -82,32 +84,50 @@ fi
 
 t0=$(now)
 # shellcheck disable=SC2086
-"$NS" run "$SWEEP_INI" -o "$TMP/sweep.h5" --quiet --threads 2 $SETS $SWEEP_SETS || status=1
+"$NS" run "$SWEEP_INI" -o "$TMP/sweep.h5" --quiet --threads 2 $SETS $SWEEP_SETS 2> "$TMP/sweep.err"
+rc_one=$?
 t_one=$(elapsed "$t0" "$(now)")
+cat "$TMP/sweep.err" >&2
+# Failed cases of the one-process sweep: exit 0 none; 3 the file lists them (root attribute
+# failed_cases, /failed_runs); 1 with "every case failed" all of them; otherwise unknown (null).
+case $rc_one in
+  0) failed_one=0 ;;
+  3) failed_one=$("$PY" -c "import h5py, sys; print(int(h5py.File(sys.argv[1])['/'].attrs['failed_cases']))" "$TMP/sweep.h5" \
+       2>/dev/null || echo null); status=1 ;;
+  *) if grep -q "every case failed" "$TMP/sweep.err"; then failed_one=$NCASES; else failed_one=null; fi; status=1 ;;
+esac
 
 t0=$(now)
 i=0
 while read -r line; do
   i=$((i + 1))
-  printf '%s\0' "$NS run $SWEEP_INI -o $TMP/case$i.h5 --quiet --threads 1 $SETS $line"
+  printf '%s\0' "$NS run $SWEEP_INI -o $TMP/case$i.h5 --quiet --threads 1 $SETS $line || touch $TMP/failed$i"
 done < "$TMP/cases" | xargs -0 -P 2 -I{} sh -c '{}' || status=1
 t_two=$(elapsed "$t0" "$(now)")
+# One process per case: a case failed when its run exited non-zero (marker file failedN).
+failed_two=$(find "$TMP" -maxdepth 1 -name 'failed*' | wc -l)
+[ "$failed_two" -eq 0 ] || status=1
 
 printf '%-52s %10s\n' "penetration benchmark (2 cores)" "wall [s]"
 printf '%-52s %10s\n' "default case ($DEFAULT_INI, 2 threads)" "$t_default"
 printf '%-52s %10s\n' "roller sweep, $NCASES cases, 1 process x 2 threads" "$t_one"
 printf '%-52s %10s\n' "roller sweep, $NCASES cases, 2 processes x 1 thread" "$t_two"
+printf '%-52s %10s\n' "failed cases (1 process x 2 threads)" "$failed_one"
+printf '%-52s %10s\n' "failed cases (2 processes x 1 thread)" "$failed_two"
 [ -n "$SETS$([ -n "${NS_BENCH_PEN_SWEEP:-}" ] && echo x)" ] && echo "(reduced run: $SETS ${NS_BENCH_PEN_SWEEP:-})"
 
-"$PY" - "$t_default" "$t_one" "$t_two" "$NCASES" "$SETS" "${NS_BENCH_PEN_SWEEP:-}" "$status" <<'PY' || status=1
+"$PY" - "$t_default" "$t_one" "$t_two" "$NCASES" "$SETS" "${NS_BENCH_PEN_SWEEP:-}" "$status" "$failed_one" \
+  "$failed_two" <<'PY' || status=1
 import json, sys
-d, one, two, n, sets, sweep, st = sys.argv[1:8]
+d, one, two, n, sets, sweep, st, f1, f2 = sys.argv[1:10]
 num = lambda s: None if s == "null" else float(s)
 out = {"penetration": {
     "cores": 2,
     "default_case": {"scenario": "scenarios/penetration_single.ini", "threads": 2, "wall_s": num(d)},
     "roller_sweep": {"scenario": "scenarios/penetration_roller_sweep.ini", "cases": int(n),
-                     "one_process_2_threads_wall_s": num(one), "two_processes_1_thread_wall_s": num(two)},
+                     "one_process_2_threads_wall_s": num(one), "two_processes_1_thread_wall_s": num(two),
+                     "failed_cases_one_process": None if f1 == "null" else int(f1),
+                     "failed_cases_two_processes": int(f2)},
     "reduced": bool(sets or sweep), "extra_sets": sets, "sweep_override": sweep,
     "all_runs_succeeded": st == "0"}}
 with open("out/bench-penetration.json", "w") as f:
