@@ -8,6 +8,8 @@
  *   - Debian's /usr/bin/python3 with h5py reads table columns by name and text attributes as str;
  *   - atomicity: abort removes the temporary file, an old target survives an aborted write and is
  *     replaced by a committed one, a writer killed with SIGKILL leaves no file at the target name;
+ *   - ns_writer_delete: a deleted group or dataset is gone, its neighbours (also one whose name
+ *     extends the deleted one's) stay, and exactly the XDMF collections referencing it are dropped;
  *   - error paths (missing directory, bad object paths, wrong rank, duplicates, bad UTF-8, reads
  *     of missing objects) return NS_EIO / NS_EINTERNAL / NS_EINPUT with messages, print nothing
  *     on stderr, and leave the writer usable (commit still finds no open HDF5 handle).
@@ -1169,6 +1171,65 @@ static void test_xdmf_atomic(void **state) {
   assert_non_null(strstr(text, ">run.out:/box/u<"));
 }
 
+/* Three runs /runs/0000, /runs/0001, /runs/00010 (the last's name extends the second's), each
+ * with coordinates, a field and its own XDMF grid; delete the dataset /runs/0000/u and the group
+ * /runs/0001. */
+static void test_writer_delete(void **state) {
+  struct fixture *fx = *state;
+  char file[PATH_CAP], xmf[PATH_CAP];
+  path_in(fx, "del.h5", file);
+  path_in(fx, "del.xmf", xmf);
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_writer *w = NULL;
+  assert_int_equal(ns_writer_open(file, &w, &err), NS_OK);
+  const char *const runs[3] = {"/runs/0000", "/runs/0001", "/runs/00010"};
+  const char *const grids[3] = {"grid_a", "grid_b", "grid_c"};
+  const double r[3] = {0.0, 1.0, 2.0}, z[2] = {-1.0, 0.0};
+  double u[12] = {0};
+  const size_t nr = 3, nz = 2, du[3] = {2, 3, 2}, nd[3] = {3, 2, 0};
+  for (int k = 0; k < 3; k++) {
+    char pr[64], pz[64], pu[64];
+    snprintf(pr, sizeof pr, "%s/r", runs[k]);
+    snprintf(pz, sizeof pz, "%s/z", runs[k]);
+    snprintf(pu, sizeof pu, "%s/u", runs[k]);
+    assert_int_equal(ns_writer_dataset(w, pr, 1, &nr, r, "m", "r", &err), NS_OK);
+    assert_int_equal(ns_writer_dataset(w, pz, 1, &nz, z, "m", "z", &err), NS_OK);
+    assert_int_equal(ns_writer_dataset(w, pu, 3, du, u, "m", "u", &err), NS_OK);
+    const char *const coords[3] = {pr, pz, NULL};
+    struct ns_xdmf_field f = {"u", pu, 2, 0};
+    assert_int_equal(ns_writer_xdmf_snapshot(w, grids[k], 0.0, 2, nd, coords, 1, &f, &err), NS_OK);
+  }
+  assert_int_equal(ns_writer_delete(w, "/runs/0000/u", &err), NS_OK);
+  assert_int_equal(ns_writer_delete(w, "/runs/0001", &err), NS_OK);
+  /* Deleting what is no longer there, or was never there, is misuse. */
+  struct ns_err e2 = NS_ERR_INIT;
+  assert_int_equal(ns_writer_delete(w, "/runs/0001", &e2), NS_EINTERNAL);
+  assert_non_null(strstr(e2.msg, "no such object"));
+  ns_err_clear(&e2);
+  assert_int_equal(ns_writer_delete(w, "/", &e2), NS_EINTERNAL);
+  assert_int_equal(ns_writer_commit(w, &err), NS_OK);
+
+  double *data = NULL;
+  size_t n = 0;
+  assert_int_equal(ns_io_read_doubles(file, "/runs/0000/r", &data, &n, &err), NS_OK);
+  assert_int_equal(n, 3);
+  free(data);
+  assert_int_equal(ns_io_read_doubles(file, "/runs/00010/r", &data, &n, &err), NS_OK);
+  free(data);
+  ns_err_clear(&e2);
+  assert_int_not_equal(ns_io_read_doubles(file, "/runs/0000/u", &data, &n, &e2), NS_OK);
+  ns_err_clear(&e2);
+  assert_int_not_equal(ns_io_read_doubles(file, "/runs/0001/r", &data, &n, &e2), NS_OK);
+  /* The sidecar keeps only grid_c: grid_a referenced the deleted dataset, grid_b the group. */
+  static char text[1 << 16];
+  read_file_text(xmf, text, sizeof text);
+  assert_null(strstr(text, "\"grid_a\""));
+  assert_null(strstr(text, "\"grid_b\""));
+  assert_non_null(strstr(text, "\"grid_c\""));
+  assert_non_null(strstr(text, "del.h5:/runs/00010/u<"));
+  assert_null(strstr(text, ":/runs/0001/"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup_dir, teardown_dir),
@@ -1185,6 +1246,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_xdmf_sidecar, setup_dir, teardown_dir),
       cmocka_unit_test_setup_teardown(test_xdmf_errors, setup_dir, teardown_dir),
       cmocka_unit_test_setup_teardown(test_xdmf_atomic, setup_dir, teardown_dir),
+      cmocka_unit_test_setup_teardown(test_writer_delete, setup_dir, teardown_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
