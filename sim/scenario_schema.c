@@ -242,7 +242,7 @@ static const struct ns_key_def layer_keys[] = {
      LOFF(poisson_ratio), "small-strain Poisson ratio (0.5 would be incompressible, which the model cannot take)"},
     {"layer", "ogden_alpha", NS_KEY_DOUBLE, "1", NULL, -50, 50, NS_KEY_NONZERO, 0, NULL, "ogden_alpha", "1", 1,
      LOFF(ogden_alpha), "one-term Ogden exponent (2 behaves like neo-Hookean)"},
-    {"layer", "fibre_k1_kPa", NS_KEY_DOUBLE, "kPa", NULL, 0, 1e6, 0, 0, NULL, "fibre_k1", "Pa", KPA_TO_PA,
+    {"layer", "fibre_k1_kPa", NS_KEY_DOUBLE, "kPa", NULL, 0, 1e7, 0, 0, NULL, "fibre_k1", "Pa", KPA_TO_PA,
      LOFF(fibre_k1),
      "collagen fibre stiffness k1 of the isotropic GOH term (k1/(2 k2))(exp(k2 ((I1bar-3)/3)^2) - 1), long-term "
      "value; 0 = off; needs fibre_k2 > 0"},
