@@ -1,4 +1,5 @@
-/* material.c — hyperelastic laws (compressible neo-Hookean, one-term Ogden) and QLV viscoelasticity.
+/* material.c — hyperelastic laws (compressible neo-Hookean, one-term Ogden, optional isotropic GOH
+ * collagen fibre term) and QLV viscoelasticity.
  *
  * Public functions (see include/needlesim/material.h for the conventions):
  *   ns_material_check        validate a parameter set
@@ -31,6 +32,16 @@
  * perturbation of equal stretches is needed. With dg = -(alpha/3) g tr(C^-1 dC)/2 and
  * dPhi = p tr(C^(p-1) dC):
  *   dX^ = D o dC^ + (Phi/3) C^-1 dC^ C^-1 - (dPhi/3) C^-1,  dS = (2 mu/alpha)(dg X + g dX).
+ *
+ * Collagen fibre term (header): W_f(I1bar) = (k1/(2 k2))(exp(k2 E^2) - 1), E = (I1bar - 3)/3, a
+ * function of I1bar alone. With G = dI1bar/dF = 2 J^(-2/3) (F - (I1/3) F^-T),
+ *   w1  = dW_f/dI1bar   = (k1/3) E exp(k2 E^2),
+ *   w11 = d2W_f/dI1bar2 = (k1/9) exp(k2 E^2) (1 + 2 k2 E^2),
+ *   P_f = w1 G,   A_f = w1 dG/dF + w11 G (x) G.
+ * The neo-Hookean energy (mu/2)(I1bar - 3) has P = (mu/2) G and A = (mu/2) dG/dF, so w1 G and
+ * w1 dG/dF are the neo-Hookean stress and tangent with mu = 2 w1 (coded once, above); only the
+ * rank-one term w11 G (x) G is new. The fibre S_f = F^-1 P_f adds to the instantaneous isochoric
+ * S_e that the QLV recursion sees.
  *
  * QLV: S_iso = g_inf S_e + sum_i H_i with the recursive Prony update in the header. Writing
  * gamma_i = (1 - exp(-dt/tau_i))/(dt/tau_i), the new stress is S = beta S_e(F) + R with
@@ -142,6 +153,11 @@ enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err
     return ns_err_set(err, NS_EINPUT, "material: bulk modulus kappa must be finite and > 0 Pa, got %g", m->kappa);
   if (m->model == NS_HYPER_OGDEN && !(isfinite(m->alpha) && m->alpha != 0.0))
     return ns_err_set(err, NS_EINPUT, "material: Ogden exponent alpha must be finite and nonzero, got %g", m->alpha);
+  if (!(isfinite(m->fibre_k1) && m->fibre_k1 >= 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: fibre stiffness k1 must be finite and >= 0 Pa, got %g", m->fibre_k1);
+  if (m->fibre_k1 > 0.0 && !(isfinite(m->fibre_k2) && m->fibre_k2 > 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: fibre exponent k2 must be finite and > 0 when k1 > 0, got %g",
+                      m->fibre_k2);
   if (m->nprony < 0 || m->nprony > NS_MAX_PRONY)
     return ns_err_set(err, NS_EINPUT, "material: number of Prony terms must be in 0..%d, got %d", NS_MAX_PRONY,
                       m->nprony);
@@ -189,6 +205,10 @@ enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyp
   double mu_inf = E / (2.0 * (1.0 + nu));
   m->mu = g_inf > 0.0 ? mu_inf / g_inf : NAN;
   m->kappa = E / (3.0 * (1.0 - 2.0 * nu));
+  /* The fibre stiffness is a quasi-static (long-term) value like E and is scaled the same way; the
+   * exponent k2 is dimensionless and is not scaled. */
+  m->fibre_k1 = g_inf > 0.0 ? L->fibre_k1.value / g_inf : NAN;
+  m->fibre_k2 = L->fibre_k2.value;
   m->density = L->density.value;
   enum ns_status s = ns_material_check(m, err);
   if (s != NS_OK) return ns_err_prefix(err, "layer %s: ", name);
@@ -307,6 +327,30 @@ static int ogden_iso(double mu, double alpha, const double F[9], double J, doubl
   return 0;
 }
 
+/* Collagen fibre term (file comment): ADDS P_f, A_f (optional), W_f (optional) and S_f (optional)
+ * to the outputs of the base law. */
+static void fibre_add(double k1, double k2, const double F[9], double J, double P[9], double A[81], double *W,
+                      double S[9]) {
+  double I1 = 0.0;
+  for (int i = 0; i < 9; i++) I1 += F[i] * F[i];
+  const double Jm23 = pow(J, -2.0 / 3.0);
+  const double E = (Jm23 * I1 - 3.0) / 3.0, kE2 = k2 * E * E, ex = exp(kE2);
+  const double w1 = k1 / 3.0 * E * ex, w11 = k1 / 9.0 * ex * (1.0 + 2.0 * kE2);
+  double Pf[9], Af[81], Sf[9];
+  neohooke_iso(2.0 * w1, F, J, Pf, A ? Af : NULL, NULL, S ? Sf : NULL);
+  for (int i = 0; i < 9; i++) P[i] += Pf[i];
+  if (S)
+    for (int i = 0; i < 9; i++) S[i] += Sf[i];
+  if (W) *W += 0.5 * k1 / k2 * expm1(kE2);
+  if (A) {
+    double FiT[9], G[9];
+    inv_transpose3(F, J, FiT);
+    for (int i = 0; i < 9; i++) G[i] = 2.0 * Jm23 * (F[i] - I1 / 3.0 * FiT[i]);
+    for (int r = 0; r < 9; r++)
+      for (int c = 0; c < 9; c++) A[r * 9 + c] += Af[r * 9 + c] + w11 * G[r] * G[c];
+  }
+}
+
 /* Isochoric elastic response with the 2nd PK stress S as an extra (optional) output. */
 static int iso_eval(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W, double S[9]) {
   double J = ns_det3(F);
@@ -316,6 +360,7 @@ static int iso_eval(const struct ns_material *m, const double F[9], double P[9],
   } else {
     neohooke_iso(m->mu, F, J, P, A, W, S);
   }
+  if (m->fibre_k1 > 0.0) fibre_add(m->fibre_k1, m->fibre_k2, F, J, P, A, W, S);
   if (!all_finite(P, 9)) return 1;
   if (A && !all_finite(A, 81)) return 1;
   if (W && !isfinite(*W)) return 1;

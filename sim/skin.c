@@ -151,6 +151,12 @@ static enum ns_status validate_layer(const struct ns_skin_layer *L, struct ns_er
   double a = L->ogden_alpha.value;
   if (!(isfinite(a) && a != 0.0))
     return ns_err_set(err, NS_EINPUT, "layer.%s.ogden_alpha: expected a nonzero finite value, got %g", nm, a);
+  double k1 = L->fibre_k1.value, k2 = L->fibre_k2.value;
+  if (!(isfinite(k1) && k1 >= 0.0))
+    return ns_err_set(err, NS_EINPUT, "layer.%s.fibre_k1_kPa: expected a finite value >= 0, got %g kPa", nm, k1 / 1e3);
+  if (k1 > 0.0 && !(isfinite(k2) && k2 > 0.0))
+    return ns_err_set(err, NS_EINPUT, "layer.%s.fibre_k2: expected a positive finite value when fibre_k1_kPa > 0, got %g", nm,
+                      k2);
   double gsum = 0.0;
   for (int i = 0; i < L->nprony; i++) {
     double g = L->prony_g[i].value;
@@ -197,6 +203,8 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
 
   NS_TRY(from_value(&L->poisson_ratio, &d->poisson_ratio, "1", err));
   NS_TRY(from_value(&L->ogden_alpha, &d->ogden_alpha, "1", err));
+  NS_TRY(from_value(&L->fibre_k1, &d->fibre_k1, "Pa", err));
+  NS_TRY(from_value(&L->fibre_k2, &d->fibre_k2, "1", err));
 
   L->nprony = d->nprony;
   for (int i = 0; i < d->nprony; i++) {
@@ -230,6 +238,8 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
   NS_TRY(apply_override(&L->youngs_modulus, o->youngs_modulus, nm, "youngs_modulus_kPa", err));
   NS_TRY(apply_override(&L->poisson_ratio, o->poisson_ratio, nm, "poisson_ratio", err));
   NS_TRY(apply_override(&L->ogden_alpha, o->ogden_alpha, nm, "ogden_alpha", err));
+  NS_TRY(apply_override(&L->fibre_k1, o->fibre_k1, nm, "fibre_k1_kPa", err));
+  NS_TRY(apply_override(&L->fibre_k2, o->fibre_k2, nm, "fibre_k2", err));
   for (int i = 0; i < NS_MAX_PRONY; i++) {
     int gg = ns_cfg_given(o->prony_g[i]), gt = ns_cfg_given(o->prony_tau[i]);
     if (i >= L->nprony && (gg || gt)) {
@@ -277,6 +287,7 @@ void ns_skin_cfg_init(struct ns_cfg_skin *cfg) {
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_layer_override *o = &cfg->layer[l];
     o->thickness = o->youngs_modulus = o->poisson_ratio = o->ogden_alpha = NAN;
+    o->fibre_k1 = o->fibre_k2 = NAN;
     o->toughness = o->tensile_strength = o->friction_coefficient = o->density = NAN;
     for (int i = 0; i < NS_MAX_PRONY; i++) o->prony_g[i] = o->prony_tau[i] = NAN;
   }
@@ -354,6 +365,8 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
     print_line(f, n, "shear_modulus", &L->shear_modulus, 1e3, "kPa");
     print_line(f, n, "bulk_modulus", &L->bulk_modulus, 1e3, "kPa");
     print_line(f, n, "ogden_alpha", &L->ogden_alpha, 1.0, "1");
+    print_line(f, n, "fibre_k1", &L->fibre_k1, 1e3, "kPa");
+    print_line(f, n, "fibre_k2", &L->fibre_k2, 1.0, "1");
     for (int i = 0; i < L->nprony; i++) {
       char q[32];
       snprintf(q, sizeof q, "prony_g%d", i + 1);

@@ -100,12 +100,18 @@ static const struct ns_skin_value thickness[NS_NLAYERS][NS_NSITES] = {
 #define SRC_RHO_EPI "derived: midpoint of 1110-1190 kg/m^3, epidermis, Table 1 of Burns 2017 43:909 (review, PMC5459687)"
 #define SRC_RHO_DERMIS "Burns 2017 43:909 (review, PMC5459687), Table 1: dermis 1116 kg/m^3"
 
+/* Collagen fibre term (material.h): off in the reference table until the evidence of
+ * docs/penetration_parameters.md section 6 decides; candidates per layer are listed there. */
+#define SRC_FIBRE_OFF "off by default (no fibre term); candidates in docs/penetration_parameters.md section 6"
+
 static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
     [NS_LAYER_STRATUM_CORNEUM] =
         {
             .youngs_modulus = {1.5 * MPA, SRC_E_EPI " (as relaxed, h=0.5)", 0},
             .poisson_ratio = {0.478, SRC_NU_E " (epidermis value used for SC)", 1},
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
+            .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
             .nprony = 1,
             .prony_g = {{NAN, "see hydration series", 1}},
             .prony_tau = {{NAN, SRC_TAU_SLOW, 0}},
@@ -119,6 +125,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .youngs_modulus = {1.5 * MPA, SRC_E_EPI " (as relaxed)", 0},
             .poisson_ratio = {0.478, SRC_NU_E, 1},
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
+            .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -132,6 +140,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .youngs_modulus = {11.0 * KPA, SRC_E_DERMIS, 1},
             .poisson_ratio = {0.463, SRC_NU_D, 1},
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
+            .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -145,6 +155,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .youngs_modulus = {11.0 * KPA, SRC_E_DERMIS, 1},
             .poisson_ratio = {0.463, SRC_NU_D, 1},
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
+            .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -160,6 +172,8 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
                                1},
             .poisson_ratio = {0.488, SRC_NU_H, 1},
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
+            .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
             .nprony = 1,
             .prony_g = {{0.39, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, MRI + inverse FE, 1-term Prony 0.39 +- 0.03", 0}},
             .prony_tau = {{700.0, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, confined indentation, tau 700 +- 255 s", 0}},

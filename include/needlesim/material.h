@@ -8,6 +8,22 @@
  * with Fbar = J^(-1/3) F, I1bar = tr(Fbar^T Fbar), lib the principal stretches of Fbar. Ogden with
  * alpha = 2 equals neo-Hookean; mu is the initial shear modulus in both.
  *
+ * Collagen tension stiffening (optional, off when fibre_k1 = 0): an exponential fibre term is added
+ * to the isochoric energy of either law,
+ *   W_f = (k1 / (2 k2)) (exp(k2 E^2) - 1),   E = (I1bar - 3)/3,
+ * the Gasser-Ogden-Holzapfel (GOH, J R Soc Interface 2006) fibre energy with the dispersion
+ * parameter at its isotropic limit kappa_GOH = 1/3, where the GOH strain
+ * kappa (I1bar - 3) + (1 - 3 kappa)(I4 - 1) loses its I4 (fibre-direction) part and becomes
+ * (I1bar - 3)/3 for every family. The law therefore stays isotropic and frame-indifferent, so the
+ * axisymmetric and 3D kernels use it unchanged. With n_f GOH families of modulus k1_GOH, each
+ * contributes the same energy, so fibre_k1 = n_f k1_GOH (the sum over families). Because
+ * I1bar - 3 is quadratic in the small strain, W_f is quartic: the term adds nothing to the
+ * small-strain shear modulus, so calibrations of mu by indentation, suction or OCE hold unchanged,
+ * and it only stiffens the response once I1bar - 3 reaches O(1/sqrt(k2)) (collagen recruitment,
+ * the J-shaped tension curve). fibre_k1 is scaled like mu (instantaneous = long-term / g_inf in
+ * ns_material_from_layer) since the QLV recursion acts on the whole isochoric stress, fibre term
+ * included.
+ *
  * Quasi-linear viscoelasticity (Fung QLV, Prony series) on the isochoric part only (the bulk
  * response is elastic): with S_e the instantaneous isochoric 2nd Piola-Kirchhoff stress,
  *   S_iso(t) = g_inf S_e(t) + sum_i H_i(t),  g_inf = 1 - sum_i g_i,
@@ -35,6 +51,8 @@ struct ns_material {
   double mu;      /* Pa, instantaneous initial shear modulus (> 0) */
   double kappa;   /* Pa, bulk modulus (> 0) */
   double alpha;   /* 1, Ogden exponent (nonzero); ignored by neo-Hookean */
+  double fibre_k1; /* Pa, instantaneous collagen fibre stiffness (>= 0; 0 = no fibre term, the default) */
+  double fibre_k2; /* 1, collagen fibre exponent (> 0 when fibre_k1 > 0; ignored when fibre_k1 = 0) */
   int nprony;     /* 0..NS_MAX_PRONY */
   double g[NS_MAX_PRONY];   /* relative moduli, each >= 0, sum < 1 */
   double tau[NS_MAX_PRONY]; /* s, relaxation times (> 0) */
@@ -75,8 +93,9 @@ int ns_material_iso_visco(const struct ns_material *m, const double F[9], double
  *   work:   sum_i int H_i : dE over a step, for the within-step history of the recursive update
  *           (S_e and E = (C - I)/2 linear in time: mean H_i = H_i^n phi(x) + g_i dS_e (1 - phi(x))/x,
  *           phi(x) = (1 - e^-x)/x, x = dt/tau_i);
- *   stored: sum_i rho(C) |H_i|^2 / (4 mu g_i), rho = 4 mu W_iso(C) / |S_e(C)|^2 (rho -> 1 at small
- *           strain: the classical branch energy); it is exact for an instantaneous load from rest
+ *   stored: sum_i rho(C) |H_i|^2 / (4 mu g_i), rho = 4 mu W_iso(C) / |S_e(C)|^2 (W_iso and S_e
+ *           include the fibre term; rho -> 1 at small strain, where the quartic fibre energy
+ *           vanishes faster than the neo-Hookean/Ogden one: the classical branch energy); it is exact for an instantaneous load from rest
  *           (H_i = g_i S_e gives g_i W_iso), vanishes with H_i, and is >= 0;
  *   dissipated = work - change of stored (tests/unit/test_energy.c; nondecreasing in
  *           ramp-and-hold, and in load reversals down to 5e-4 of the work).
@@ -96,7 +115,8 @@ struct ns_skin_layer; /* skin.h */
 /* Material of a resolved skin layer (skin.h): E there is the quasi-static long-term small-strain
  * modulus, so the long-term shear modulus is E/(2(1+nu)), the instantaneous one (mu here) is that
  * divided by g_inf = 1 - sum g_i, and kappa = E/(3(1-2nu)) (the bulk response does not relax).
- * alpha, the Prony terms and the density are copied. `model` picks the energy. NS_EINPUT with a
+ * alpha, the Prony terms and the density are copied; the fibre stiffness k1 is a long-term value
+ * like E (instantaneous fibre_k1 = k1/g_inf) and k2 is copied. `model` picks the energy. NS_EINPUT with a
  * message naming the layer when the values are not a valid material (ns_material_check). */
 enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyper_model model,
                                       struct ns_material *m, struct ns_err *err);

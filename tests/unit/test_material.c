@@ -10,6 +10,9 @@
  *   - equal and nearly equal principal stretches (F = I, biaxial, uniaxial, rotated);
  *   - QLV: elastic limit, step relaxation, ramp against the analytic convolution integral, huge
  *     steps, consistent tangent;
+ *   - the isotropic GOH collagen fibre term: all of the above with the term switched on, plus
+ *     uniaxial and equibiaxial stretch against a hand-derived closed form (incompressible and
+ *     compressible, traction-free lateral faces), and no small-strain contribution;
  *   - parameter checks and the skin-layer conversion.
  * Every check prints the measured error next to its tolerance.
  */
@@ -43,6 +46,14 @@ static struct ns_material mat_og(double mu, double kappa, double alpha) {
   struct ns_material m = mat_nh(mu, kappa);
   m.model = NS_HYPER_OGDEN;
   m.alpha = alpha;
+  return m;
+}
+
+/* A law with the collagen fibre term switched on. k2 = 12 puts F_TEST[1] (I1bar - 3 ~ 1.3) well
+ * into the exponential range (k2 E^2 ~ 2), so every derivative of exp(k2 E^2) is exercised. */
+static struct ns_material with_fibre(struct ns_material m, double k1, double k2) {
+  m.fibre_k1 = k1;
+  m.fibre_k2 = k2;
   return m;
 }
 
@@ -153,10 +164,12 @@ static struct ns_material test_materials(int which) {
   case 1: return mat_og(2.385e3, 4.1e4, 5.3);
   case 2: return mat_og(1.7e4, 9.3e4, -2.4);
   case 3: return mat_og(3.1e3, 2.2e4, 1.3);
-  default: return mat_og(2.385e3, 4.1e4, 2.0);
+  case 4: return mat_og(2.385e3, 4.1e4, 2.0);
+  case 5: return with_fibre(mat_nh(2.385e3, 4.1e4), 7.9e3, 12.0);
+  default: return with_fibre(mat_og(2.385e3, 4.1e4, 5.3), 3.3e4, 4.5);
   }
 }
-#define N_TEST_MATERIALS 5
+#define N_TEST_MATERIALS 7
 
 /* ---- (a) P = dW/dF -------------------------------------------------------------------------- */
 
@@ -165,7 +178,9 @@ static void test_stress_is_energy_gradient(void **st) {
   /* Central differences with h = 1e-5 (F entries are O(1)): the truncation error is
    * h^2/6 |W'''| ~ 1e-10 |P| for the alpha values used (|alpha| <= 5.3), and the rounding error is
    * eps |W terms| / h ~ 1e-16 * 10 / 1e-5 = 1e-10 |P|; their balance is near h = eps^(1/3). The
-   * required 1e-7 leaves three orders of margin, yet any wrong term in P (O(1) relative) fails. */
+   * required 1e-7 leaves three orders of margin, yet any wrong term in P (O(1) relative) fails.
+   * The fibre materials' exponential has larger third derivatives (k2 E^2 ~ 2 at F_TEST[1]),
+   * raising the observed error to ~1e-9: still two orders of margin. */
   const double h = 1e-5, tol = 1e-7;
   double worst = 0.0;
   for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
@@ -186,7 +201,7 @@ static void test_stress_is_energy_gradient(void **st) {
       worst = fmax(worst, rel_diff(P, Pfd, 9));
     }
   }
-  check_le("P vs central FD of W (5 materials x 4 F)", worst, tol);
+  check_le("P vs central FD of W (7 materials x 4 F)", worst, tol);
 }
 
 /* ---- (b) A = dP/dF, (c) major symmetry ------------------------------------------------------ */
@@ -215,7 +230,7 @@ static void test_tangent_is_stress_gradient(void **st) {
       worst = fmax(worst, rel_diff(A, Afd, 81));
     }
   }
-  check_le("A vs central FD of P (5 materials x 4 F)", worst, tol);
+  check_le("A vs central FD of P (7 materials x 4 F)", worst, tol);
 }
 
 static void test_tangent_major_symmetry(void **st) {
@@ -238,6 +253,26 @@ static void test_tangent_major_symmetry(void **st) {
 
 /* ---- (d) closed forms ----------------------------------------------------------------------- */
 
+/* Fibre term, derived by hand for an energy of I1bar alone, W_f(I1bar) = (k1/(2 k2))(e^(k2 E^2) - 1)
+ * with E = (I1bar - 3)/3:
+ *   dW_f/dI1bar = (k1/(2 k2)) e^(k2 E^2) 2 k2 E dE/dI1bar = (k1/3) E e^(k2 E^2) =: w1.
+ * For F = diag(l), Fbar = J^(-1/3) F, I1bar = sum_a lbar_a^2 and the Kirchhoff stress of W(I1bar) is
+ * tau = 2 w1 dev(bbar) (bbar = Fbar Fbar^T = diag(lbar^2); Holzapfel 2000, eq. 6.103 with
+ * dW/dI2bar = 0), so the principal Cauchy stresses add
+ *   sigma_f,a = (2 w1 / J) (lbar_a^2 - I1bar/3).
+ * Incompressible limit (J = 1, a pressure p fixed by the boundary conditions): only differences of
+ * principal stresses are law-determined,
+ *   uniaxial    F = diag(l, l^-1/2, l^-1/2):  sigma_1 - sigma_2 = 2 (dW/dI1bar)(l^2 - 1/l),
+ *                                            I1bar = l^2 + 2/l;
+ *   equibiaxial F = diag(l, l, l^-2):        sigma_1 - sigma_3 = 2 (dW/dI1bar)(l^2 - l^-4),
+ *                                            I1bar = 2 l^2 + l^-4;
+ * with dW/dI1bar = mu/2 + w1 for neo-Hookean plus fibres (the lateral / normal faces are
+ * traction-free, sigma_2 = 0 resp. sigma_3 = 0, so these differences ARE the applied stress). */
+static double fibre_w1(const struct ns_material *m, double I1bar) {
+  double E = (I1bar - 3.0) / 3.0;
+  return m->fibre_k1 / 3.0 * E * exp(m->fibre_k2 * E * E);
+}
+
 /* Principal Cauchy stresses from the independently derived formulas for F = diag(l). */
 static void closed_form_sigma(const struct ns_material *m, const double l[3], double sig[3]) {
   double J = l[0] * l[1] * l[2];
@@ -250,6 +285,10 @@ static void closed_form_sigma(const struct ns_material *m, const double l[3], do
     double s = 0.0;
     for (int a = 0; a < 3; a++) s += pow(lb[a], m->alpha);
     for (int a = 0; a < 3; a++) sig[a] = 2.0 * m->mu / (m->alpha * J) * (pow(lb[a], m->alpha) - s / 3.0) + p;
+  }
+  if (m->fibre_k1 > 0.0) {
+    double I1b = lb[0] * lb[0] + lb[1] * lb[1] + lb[2] * lb[2], w1 = fibre_w1(m, I1b);
+    for (int a = 0; a < 3; a++) sig[a] += 2.0 * w1 / J * (lb[a] * lb[a] - I1b / 3.0);
   }
 }
 
@@ -295,6 +334,115 @@ static void test_ogden_alpha2_is_neohooke(void **st) {
   check_le("Ogden(2) vs neo-Hookean: P", worstP, tol);
   check_le("Ogden(2) vs neo-Hookean: A", worstA, tol);
   check_le("Ogden(2) vs neo-Hookean: W", worstW, tol);
+}
+
+/* ---- collagen fibre term: closed forms and small strain ---------------------------------------- */
+
+/* Uniaxial (dir = 0: F = diag(l, t, t)) or equibiaxial (dir = 1: F = diag(l, l, t)) stretch with
+ * the free stretch t chosen so that the free face is traction-free in the CLOSED FORM (bisection;
+ * the free principal stress increases monotonically with t through the volumetric pressure and
+ * the deviatoric part). Returns the free-face index. */
+static int free_face_state(const struct ns_material *m, double l, int dir, double lam[3]) {
+  const int free_ix = dir == 0 ? 1 : 2;
+  double lo = 0.05, hi = 2.0;
+  for (int it = 0; it < 200; it++) {
+    double t = 0.5 * (lo + hi), sig[3];
+    lam[0] = l;
+    lam[1] = dir == 0 ? t : l;
+    lam[2] = t;
+    closed_form_sigma(m, lam, sig);
+    if (sig[free_ix] > 0.0)
+      hi = t;
+    else
+      lo = t;
+  }
+  lam[1] = dir == 0 ? 0.5 * (lo + hi) : l;
+  lam[2] = 0.5 * (lo + hi);
+  return free_ix;
+}
+
+static void test_fibre_uniaxial_biaxial(void **st) {
+  (void)st;
+  static const double stretches[4] = {1.1, 1.3, 1.5, 1.8};
+  /* (1) Incompressible limit: isochoric F, the applied stress sigma_1 - sigma_free against
+   * 2 (mu/2 + w1)(l^2 - 1/l) (uniaxial) and 2 (mu/2 + w1)(l^2 - l^-4) (equibiaxial), derivation at
+   * closed_form_sigma. The volumetric pressure kappa (J - 1) is the same on every principal
+   * direction and cancels. Both sides are a few dozen rounded operations: 1e-12 relative (the
+   * brief asks 1e-6). */
+  struct ns_material m = test_materials(5); /* neo-Hookean + fibres, k2 = 12 */
+  double worst = 0.0, fib_share = 0.0;
+  for (int dir = 0; dir < 2; dir++)
+    for (int s = 0; s < 4; s++) {
+      double l = stretches[s];
+      double F[9] = {0}, sig[9];
+      F[0] = l;
+      F[4] = dir == 0 ? 1.0 / sqrt(l) : l;
+      F[8] = dir == 0 ? 1.0 / sqrt(l) : 1.0 / (l * l);
+      int fi = dir == 0 ? 4 : 8;
+      cauchy(&m, F, sig);
+      double I1b = dir == 0 ? l * l + 2.0 / l : 2.0 * l * l + pow(l, -4.0);
+      double geo = dir == 0 ? l * l - 1.0 / l : l * l - pow(l, -4.0);
+      double w1 = fibre_w1(&m, I1b), want = 2.0 * (0.5 * m.mu + w1) * geo;
+      worst = fmax(worst, fabs((sig[0] - sig[fi]) - want) / fabs(want));
+      fib_share = fmax(fib_share, w1 / (0.5 * m.mu));
+    }
+  check_le("fibre, incompressible uni/equibiaxial vs closed form", worst, 1e-12);
+  /* The check must see the fibre term: at l = 1.8 it carries many times the matrix stress. */
+  print_message("  largest fibre / matrix stress ratio in that check: %.3g\n", fib_share);
+  assert_true(fib_share > 10.0);
+
+  /* (2) Compressible block with traction-free free faces (bisection on the closed form), both base
+   * laws: the code's Cauchy stress must be diag(sigma_1, 0, 0) resp. diag(sigma_1, sigma_1, 0)
+   * with the closed-form sigma_1. The bisection leaves the free stress at the rounding of
+   * kappa (J - 1) (~1e-16 kappa, kappa/|sigma_1| <= 20 here), so 1e-12 relative to sigma_1. */
+  double worstc = 0.0;
+  for (int mi = 5; mi <= 6; mi++) {
+    struct ns_material mc = test_materials(mi);
+    for (int dir = 0; dir < 2; dir++)
+      for (int s = 0; s < 4; s++) {
+        double lam[3], ref[3], sig[9], want[9] = {0};
+        int fi = free_face_state(&mc, stretches[s], dir, lam);
+        closed_form_sigma(&mc, lam, ref);
+        double F[9] = {lam[0], 0, 0, 0, lam[1], 0, 0, 0, lam[2]};
+        cauchy(&mc, F, sig);
+        want[0] = ref[0];
+        want[4] = ref[1];
+        want[8] = 0.0;
+        (void)fi;
+        worstc = fmax(worstc, rel_diff(sig, want, 9));
+      }
+  }
+  check_le("fibre, compressible uni/equibiaxial, free faces traction-free", worstc, 1e-12);
+}
+
+static void test_fibre_small_strain(void **st) {
+  (void)st;
+  /* W_f = (k1/2) E^2 + O(E^4) with E = (I1bar - 3)/3 = O(eps^2) for F = I + eps H, so the fibre
+   * energy is quartic in eps: doubling eps multiplies it by 16 (up to the relative O(eps) change of
+   * E/eps^2 and O(eps^4) of the exponential: 1e-2 at eps <= 2e-3). It adds nothing to the small-strain
+   * modulus (the tangent at F = I is checked for every material in test_small_strain_tangent). */
+  const double H[9] = {0.31, -0.52, 0.17, 0.44, -0.23, 0.61, -0.12, 0.37, 0.09};
+  struct ns_material base = mat_nh(2.385e3, 4.1e4), fib = with_fibre(base, 7.9e3, 12.0);
+  double Wf[2], Wb[2];
+  for (int k = 0; k < 2; k++) {
+    double eps = 1e-3 * (k + 1), F[9], P[9], W1, W0;
+    for (int i = 0; i < 9; i++) F[i] = (i % 4 == 0 ? 1.0 : 0.0) + eps * H[i];
+    assert_int_equal(ns_material_iso(&fib, F, P, NULL, &W1), 0);
+    assert_int_equal(ns_material_iso(&base, F, P, NULL, &W0), 0);
+    Wf[k] = W1 - W0;
+    Wb[k] = W0;
+    /* Independent value: W_f = (k1/(2 k2))(exp(k2 E^2) - 1) at E from I1bar of this F. */
+    double J = det3(F), I1 = 0.0;
+    for (int i = 0; i < 9; i++) I1 += F[i] * F[i];
+    double E = (pow(J, -2.0 / 3.0) * I1 - 3.0) / 3.0;
+    double want = 0.5 * fib.fibre_k1 / fib.fibre_k2 * expm1(fib.fibre_k2 * E * E);
+    /* W1 - W0 loses digits to cancellation: |W0| eps_mach / |W_f| ~ 1e-16 / (k1 E^2 / (mu E)) ~ 1e-10. */
+    check_le("fibre energy at small strain vs (k1/(2k2))(e^(k2E^2)-1)", fabs(Wf[k] - want) / want, 1e-6);
+  }
+  check_le("fibre energy quartic: W_f(2 eps) / W_f(eps) = 16", fabs(Wf[1] / Wf[0] / 16.0 - 1.0), 1e-2);
+  print_message("  fibre / matrix energy at eps = 1e-3: %.3e\n", Wf[0] / Wb[0]);
+  /* Relative to the matrix energy it is O(k1 eps^2 / mu): below 1e-4 at eps = 1e-3. */
+  assert_true(Wf[0] / Wb[0] < 1e-4);
 }
 
 /* ---- (e) frame indifference and isotropy ---------------------------------------------------- */
@@ -458,8 +606,8 @@ static void test_check(void **st) {
   ok.tau[0] = 0.7;
   ok.tau[1] = 13.0;
   assert_int_equal(ns_material_check(&ok, &err), NS_OK);
-  struct ns_material bad[9];
-  for (int i = 0; i < 9; i++) bad[i] = ok;
+  struct ns_material bad[12];
+  for (int i = 0; i < 12; i++) bad[i] = ok;
   bad[0].mu = 0.0;
   bad[1].kappa = -1.0;
   bad[2].alpha = 0.0;
@@ -469,7 +617,11 @@ static void test_check(void **st) {
   bad[6].g[1] = 0.7; /* sum 1.0: no long-term modulus */
   bad[7].density = NAN;
   bad[8].model = (enum ns_hyper_model)7;
-  for (int i = 0; i < 9; i++) {
+  bad[9].fibre_k1 = -1.0;
+  bad[10].fibre_k1 = 1e4; /* k2 = 0 with fibres on */
+  bad[11].fibre_k1 = INFINITY;
+  bad[11].fibre_k2 = 3.0;
+  for (int i = 0; i < 12; i++) {
     ns_err_clear(&err);
     assert_int_equal(ns_material_check(&bad[i], &err), NS_EINPUT);
     assert_true(strlen(err.msg) > 0);
@@ -479,6 +631,9 @@ static void test_check(void **st) {
   struct ns_material nh = mat_nh(1.0, 2.0);
   nh.alpha = 0.0;
   ns_err_clear(&err);
+  assert_int_equal(ns_material_check(&nh, &err), NS_OK);
+  /* k2 is ignored while the fibre term is off. */
+  nh.fibre_k2 = -5.0;
   assert_int_equal(ns_material_check(&nh, &err), NS_OK);
 }
 
@@ -490,6 +645,8 @@ static void test_from_layer(void **st) {
   L.youngs_modulus.value = 35.0e3; /* Pa */
   L.poisson_ratio.value = 0.45;
   L.ogden_alpha.value = 9.0;
+  L.fibre_k1.value = 5.0e4;
+  L.fibre_k2.value = 7.0;
   L.nprony = 2;
   L.prony_g[0].value = 0.4;
   L.prony_g[1].value = 0.2;
@@ -504,6 +661,9 @@ static void test_from_layer(void **st) {
   double mu_inf = 35.0e3 / 2.9;
   check_le("from_layer: mu = E/(2(1+nu))/g_inf", fabs(m.mu - mu_inf / 0.4) / m.mu, 1e-15);
   check_le("from_layer: kappa = E/(3(1-2nu))", fabs(m.kappa - 35.0e3 / 0.3) / m.kappa, 1e-15);
+  /* The fibre k1 is a long-term value like E: instantaneous k1 = 5e4/0.4 = 1.25e5 Pa; k2 copied. */
+  check_le("from_layer: fibre_k1 = k1/g_inf", fabs(m.fibre_k1 - 1.25e5) / 1.25e5, 1e-15);
+  assert_true(m.fibre_k2 == 7.0);
   assert_int_equal(m.model, NS_HYPER_OGDEN);
   assert_true(m.alpha == 9.0 && m.nprony == 2 && m.g[1] == 0.2 && m.tau[1] == 20.0 && m.density == 1116.0);
   /* Behavioural check: the long-term small-strain response of the resulting material is the
@@ -540,6 +700,13 @@ static struct ns_material mat_visco(enum ns_hyper_model model) {
   return m;
 }
 
+/* 0: neo-Hookean, 1: Ogden, 2: Ogden with the collagen fibre term (the QLV recursion must relax
+ * the fibre stress with the rest of S_e). */
+static struct ns_material mat_visco_k(int k) {
+  struct ns_material m = mat_visco(k == 0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN);
+  return k == 2 ? with_fibre(m, 3.3e4, 4.5) : m;
+}
+
 static void test_qlv_elastic_limit(void **st) {
   (void)st;
   /* nprony = 0: identical to ns_material_iso (bitwise: the same code path is required). */
@@ -571,8 +738,9 @@ static void test_qlv_step_relaxation(void **st) {
    *   S(t) = [g_inf + sum_i g_i (1 - e^(-dt0/tau_i))/(dt0/tau_i) e^(-(t-dt0)/tau_i)] S_e,
    * which equals the step response g_inf + sum g_i e^(-t/tau_i) up to O(dt0/tau) = 1e-14.
    * Steps of uneven length (short, then growing by 1.7) up to 100 tau_max. */
-  for (int model = 0; model < 2; model++) {
-    struct ns_material m = mat_visco(model == 0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN);
+  static const char *const names[3] = {"NH", "Ogden", "Ogden + fibre"};
+  for (int model = 0; model < 3; model++) {
+    struct ns_material m = mat_visco_k(model);
     double s[24], sn[24], P[9], Pe[9], want[9];
     ns_material_state_init(&m, s);
     const double *F = F_TEST[1];
@@ -595,7 +763,7 @@ static void test_qlv_step_relaxation(void **st) {
       worst = fmax(worst, rel_diff(P, want, 9));
     }
     char what[96];
-    snprintf(what, sizeof what, "QLV step relaxation (%s, %d steps)", model == 0 ? "NH" : "Ogden", nsteps);
+    snprintf(what, sizeof what, "QLV step relaxation (%s, %d steps)", names[model], nsteps);
     /* 1e-12: rounding in O(nsteps) recursive updates plus O(dt0/tau) = 1e-14 from the step. */
     check_le(what, worst, 1e-12);
   }
@@ -690,8 +858,8 @@ static void test_qlv_tangent(void **st) {
    * and step as in test_tangent_is_stress_gradient), and is major-symmetric (1e-12). */
   const double h = 1e-5;
   double worst = 0.0, worstsym = 0.0;
-  for (int model = 0; model < 2; model++) {
-    struct ns_material m = mat_visco(model == 0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN);
+  for (int model = 0; model < 3; model++) {
+    struct ns_material m = mat_visco_k(model);
     double s[24], sn[24], P[9], A[81], Afd[81];
     ns_material_state_init(&m, s);
     /* A short history so that H_i and S_e^n are nonzero and unequal. */
@@ -735,6 +903,8 @@ int main(void) {
       cmocka_unit_test(test_tangent_major_symmetry),
       cmocka_unit_test(test_closed_form_principal),
       cmocka_unit_test(test_ogden_alpha2_is_neohooke),
+      cmocka_unit_test(test_fibre_uniaxial_biaxial),
+      cmocka_unit_test(test_fibre_small_strain),
       cmocka_unit_test(test_frame_indifference),
       cmocka_unit_test(test_small_strain_tangent),
       cmocka_unit_test(test_equal_stretches),

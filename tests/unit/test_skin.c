@@ -70,6 +70,8 @@ static void each_sourced(const struct ns_skin *s, void (*fn)(const struct ns_sou
     fn(&L->shear_modulus, "shear_modulus");
     fn(&L->bulk_modulus, "bulk_modulus");
     fn(&L->ogden_alpha, "ogden_alpha");
+    fn(&L->fibre_k1, "fibre_k1");
+    fn(&L->fibre_k2, "fibre_k2");
     for (int i = 0; i < L->nprony; i++) {
       fn(&L->prony_g[i], "prony_g");
       fn(&L->prony_tau[i], "prony_tau");
@@ -417,6 +419,15 @@ static void test_invalid_overrides(void **state) {
   c.layer[NS_LAYER_PAPILLARY_DERMIS].ogden_alpha = 0.0;
   expect_input_error(&c, "layer.papillary_dermis.ogden_alpha");
 
+  /* Fibre stiffness without an exponent: the table's k2 is 0 (term off). */
+  ns_skin_cfg_init(&c);
+  c.layer[NS_LAYER_RETICULAR_DERMIS].fibre_k1 = 1e4;
+  expect_input_error(&c, "layer.reticular_dermis.fibre_k2: expected a positive finite value when fibre_k1_kPa > 0, got 0");
+
+  ns_skin_cfg_init(&c);
+  c.layer[NS_LAYER_RETICULAR_DERMIS].fibre_k1 = -1e3;
+  expect_input_error(&c, "layer.reticular_dermis.fibre_k1_kPa: expected a finite value >= 0, got -1 kPa");
+
   ns_skin_cfg_init(&c);
   c.layer[NS_LAYER_HYPODERMIS].prony_g[1] = 0.1; /* no tau2 */
   expect_input_error(&c, "layer.hypodermis.prony_g2: given without prony_tau2_s");
@@ -488,12 +499,12 @@ static void test_print(void **state) {
   assert_non_null(f);
   ns_skin_print(&s, f);
   fclose(f);
-  /* One line per layer quantity: 5 layers x (top, thickness, E, nu, mu, K, alpha, toughness,
-   * tensile strength, friction, density = 11) + 2 per Prony term (1 + 2 + 2 + 2 + 1 = 8 terms
-   * -> 16) + 2 vascular + 1 total + 3 header lines = 77. */
+  /* One line per layer quantity: 5 layers x (top, thickness, E, nu, mu, K, alpha, fibre k1,
+   * fibre k2, toughness, tensile strength, friction, density = 13) + 2 per Prony term
+   * (1 + 2 + 2 + 2 + 1 = 8 terms -> 16) + 2 vascular + 1 total + 3 header lines = 87. */
   int lines = 0;
   for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
-  assert_int_equal(lines, 77);
+  assert_int_equal(lines, 87);
   assert_non_null(strstr(buf, "stratum_corneum   thickness"));
   assert_non_null(strstr(buf, "18.3 um      Sandby-Moller 2003"));
   assert_non_null(strstr(buf, " kPa "));
