@@ -3,7 +3,8 @@
  *
  *   pen_bad_input      needle longer than the domain, tip radius above the shaft radius, zero
  *                      speed with and without a force limit, cut radius above the shaft radius,
- *                      travel beyond the needle, too coarse a surface grid: NS_EINPUT with the key
+ *                      travel beyond the needle, too coarse a surface grid, negative tie
+ *                      stiffness: NS_EINPUT with the key
  *   pen_tenting        full grid (fracture = 0): the surface follows the tip, the force grows
  *   pen_core           the cutting model (sacrificial core r < r0 + tied annulus) before any tie
  *                      softens against the full-axis model at 30 um: within 10 %, force > 0
@@ -84,6 +85,9 @@ static void pen_bad_input(void **state) {
   s = ns_pen_spec_defaults(&sk);
   s.surface_cell = 40e-6;
   expect_input_error(&s, "grid.surface_cell_um");
+  s = ns_pen_spec_defaults(&sk);
+  s.tie_stiffness = -5e12; /* a negative stiffness (0 selects the delta_c / 10 rule) */
+  expect_input_error(&s, "penetration.tie_stiffness_MPa_mm");
 }
 
 static void pen_tenting(void **state) {
