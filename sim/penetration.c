@@ -79,6 +79,18 @@
 /* Penalty of the wall contact relative to the stiffest tie: the cone sets the opening of the wall
  * (its penetration into the wall is 1/10 of the tie's opening). */
 #define WALL_PENALTY_RATIO 10.0
+/* A given tie stiffness (tie_stiffness) may put the peak anywhere up to this fraction of delta_c
+ * (the bilinear law needs delta_0 < delta_c; half leaves a softening branch as long as the
+ * loading one). */
+#define TIE_PEAK_MAX 0.5
+/* Cap of the stiffness the wall penalty follows, in units of the TIE_PEAK_FRACTION rule's
+ * stiffness sigma_c / (0.1 delta_c): a stiffer tie (a literature stiffness, e.g. 5000 MPa/mm) does
+ * not raise the penalty further, so the cone still penetrates the wall by at most 1 % of delta_c
+ * at the peak traction (the opening scale of the energy) and the Newton systems keep the
+ * conditioning of the default law. Measured on CUT_CASE with 5000 MPa/mm (12 x the rule's
+ * stiffness there): uncapped, puncture 5.3831 mN and peak 6.4811 mN in 207 Newton iterations;
+ * capped, 5.3831 and 6.4809 mN in 205. */
+#define WALL_PENALTY_CAP 1.0
 /* Below this many grid nodes one OpenMP thread is faster than two (measured on the 33 x 49
  * tenting grid: 25 Newton iterations took 1.3 s on one thread and 2.2 s on two with passive
  * waiting, 55 s with the default spinning barriers on a loaded 2-core machine). */
@@ -116,8 +128,11 @@
 #define PEN_NEWTON_AFLOOR 1e-3
 /* Automatic viscous regularisation time of the wall ties (cut_viscosity NAN), quasi-static runs:
  * this fraction of the insertion time travel / speed (with inertia: none, the mass and the
- * generalized-alpha damping carry the snap-through; measured with the dashpot in the 3 m/s
- * CUT_CASE: the QLV dissipation turned negative and the ledger was off by 53 %, not diagnosed). The dashpot traction is eta (sigma_c / delta_c) d delta/dt;
+ * generalized-alpha damping carry the snap-through). With inertia the dashpot is correct but does
+ * not help: measured on the 3 m/s coarse CUT_CASE (test_penetration pen_rate_dashpot) with
+ * eta = 1e-4 t_end = 1.5e-8 s, 546 Newton iterations against 547 without, puncture 9.0634 vs
+ * 9.0629 mN, ledger 0.17 % both; so the default stays 0 there. (Its 53 % ledger error was not the
+ * dashpot: the consistent tie tangent, which eta > 0 used to select, see the tangent below.) The dashpot traction is eta (sigma_c / delta_c) d delta/dt;
  * a tie opens by ~delta_c while the needle advances a cohesive zone l (tens of um), so the
  * traction is ~ (eta / t_end) (travel / l) sigma_c = 1e-4 x 1 mm / 20 um = 0.5 % of sigma_c,
  * whatever the speed (a fixed eta would stiffen the ties of an impact at 3 m/s by 14 sigma_c).
@@ -150,6 +165,7 @@ struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   s.fracture = 1;
   s.cut_radius = NAN;
   s.cut_viscosity = NAN;
+  s.tie_stiffness = NAN;
   s.toughness_scale = 1.0;
   s.path_cell = 0.0;
   s.force_limit = NAN;
@@ -249,6 +265,9 @@ enum ns_status ns_pen_check(const struct ns_pen_spec *s, struct ns_err *err) {
                         Rs * 1e6, r0 * 1e6);
     if (!(s->toughness_scale > 0.0) || !isfinite(s->toughness_scale))
       return ns_err_set(err, NS_EINPUT, "penetration.toughness_scale: expected > 0, got %g", s->toughness_scale);
+    if (ns_cfg_given(s->tie_stiffness) && !(s->tie_stiffness >= 0.0 && isfinite(s->tie_stiffness)))
+      return ns_err_set(err, NS_EINPUT, "penetration.tie_stiffness_MPa_mm: expected >= 0 (0: the delta_c / 10 rule), got %g",
+                        s->tie_stiffness * 1e-9);
     if (ns_cfg_given(s->cut_viscosity) && !(s->cut_viscosity >= 0.0 && isfinite(s->cut_viscosity)))
       return ns_err_set(err, NS_EINPUT, "penetration.cut_viscosity_s: expected >= 0 s, got %g", s->cut_viscosity);
     if (!(s->path_cell >= 0.0) || s->path_cell >= s->depth)
@@ -829,14 +848,27 @@ static int tie_law_of(const double X[3], void *ctx) {
   return (int)ns_skin_layer_at(skin, -X[1]);
 }
 
-/* Cohesive law of layer l: strength and toughness of the layer, stiffness from the peak opening. */
+/* 1 when the spec gives the ties' initial stiffness (> 0), 0 for the TIE_PEAK_FRACTION rule. */
+static int tie_stiffness_given(const struct ns_pen_spec *s) {
+  return ns_cfg_given(s->tie_stiffness) && s->tie_stiffness > 0.0;
+}
+
+/* Cohesive law of layer l: strength and toughness of the layer, stiffness from the peak opening
+ * (the given initial stiffness, or TIE_PEAK_FRACTION of delta_c). No floor on a small peak
+ * opening: with 5000 MPa/mm in CUT_CASE (sigma_c 1 MPa: delta_0 = 0.2 um, loaded zone
+ * delta_0 / tan(theta) = 0.75 um, below every surface cell) the puncture force is 5.42 / 5.38 /
+ * 5.21 mN with every cell halved twice (-0.6 %, -3.2 %); a floor delta_0 >= h_surface tan(theta)
+ * (the loaded zone spans a surface cell) made the law the grid's on all three grids and moved the
+ * force more (6.09 / 5.58 / 5.42 mN, -8.4 %, -2.8 %). docs/penetration_parameters.md 5.5. */
 static struct ns_cohesive_law tie_law(const struct ns_pen_spec *s, int l) {
   const struct ns_skin_layer *L = &s->skin->layer[l];
   struct ns_cohesive_law law;
   law.strength = L->tensile_strength.value;
   law.toughness = L->toughness.value * s->toughness_scale;
   const double delta_c = 2.0 * law.toughness / law.strength;
-  law.stiffness = law.strength / (TIE_PEAK_FRACTION * delta_c);
+  double delta_0 = TIE_PEAK_FRACTION * delta_c;
+  if (tie_stiffness_given(s)) delta_0 = fmin(law.strength / s->tie_stiffness, TIE_PEAK_MAX * delta_c);
+  law.stiffness = law.strength / delta_0;
   return law;
 }
 
@@ -939,7 +971,9 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   const double dr0 = g->x[0][iw + 1] - g->x[0][iw];
   for (int l = 0; l < NS_NLAYERS; l++) {
     laws[l] = tie_law(s, l);
-    factor = fmax(factor, WALL_PENALTY_RATIO * laws[l].stiffness * dr0 / youngs(&pr->pg.mat[l]));
+    const double kcap = laws[l].strength / (TIE_PEAK_FRACTION * 2.0 * laws[l].toughness / laws[l].strength);
+    factor = fmax(factor, WALL_PENALTY_RATIO * fmin(laws[l].stiffness, WALL_PENALTY_CAP * kcap) * dr0 /
+                              youngs(&pr->pg.mat[l]));
   }
   struct ns_contact_opts cw = co;
   cw.penalty_factor = factor;
@@ -1019,9 +1053,17 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
    * Newton gets the exact direction (the secant one is not a descent direction near a tie's
    * peak, docs/penetration.md section 5 item 8 (b)). Measured on CUT_CASE with eta = 1e-4 s:
    * puncture 5.9358 mN (secant, eta = 0: 5.9369), coarse grid 5.8943 (5.9170), ledger 4.5e-3
-   * (4.5e-3), Newton iterations 405 and 286 (507 and 688). */
+   * (4.5e-3), Newton iterations 405 and 286 (507 and 688). With inertia always the secant one:
+   * measured on the 3 m/s coarse CUT_CASE (pen_rate_dashpot), the consistent tangent with
+   * eta = 1.5e-8 s (eta / dt ~ 0.1: the softening slope dominates the dashpot's) sent Newton
+   * through substeps with the core's energy jumping (QLV +8.5e-7 J and algorithmic +5.4e-7 J in
+   * one output step against 1.4e-7 J of work), ledger 0.53, puncture 21.4 mN; with eta 1e-12 to
+   * 1e-10 s it did not converge at all (dt below dt_min), with eta = 1e-6 s (eta / dt ~ 10) it
+   * closed to 0.3 %. The secant tangent with the same dashpot: ledger 0.17 %, 9.06 mN, as eta = 0
+   * (the dashpot's dissipation is booked consistently: eta = 1e-6 s moves the force by 0.4 % and
+   * the ledger stays at 0.18 %). */
   cop.eta = cut_viscosity_of(s);
-  cop.secant = cop.eta > 0.0 ? 0 : 1;
+  cop.secant = (cop.eta > 0.0 && !s->dynamics) ? 0 : 1;
   NS_TRY(ns_cohesive_create(g, laws, NS_NLAYERS, &cop, &pr->coh, err));
   for (int j = 0; j <= nz; j++) {
     const double X[3] = {pr->pg.r0, g->x[1][j], 0.0};
@@ -1067,6 +1109,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
   pr.path.t_shift = 0.0;
   res->cut_radius = pr.pg.r0;
   res->cut_viscosity = s->fracture ? cut_viscosity_of(s) : 0.0;
+  res->tie_stiffness = s->fracture && tie_stiffness_given(s) ? s->tie_stiffness : 0.0;
   if ((st = setup(&pr, err)) != NS_OK) goto done;
   if (s->log) ns_mech_set_log(pr.m, s->log, s->log_ctx);
   if (pr.coh) {
@@ -1311,6 +1354,7 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
               {"dermis_depth", r->dermis_depth, "m"},
               {"cut_radius", r->cut_radius, "m"},
               {"cut_viscosity", r->cut_viscosity, "s"},
+              {"tie_stiffness", r->tie_stiffness, "Pa/m"},
               {"jump_loss", r->n ? r->jump_loss[r->n - 1] : 0.0, "J"},
               {"wall_time", r->wall_s, "s"}};
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++) NS_TRY(ns_writer_attr_double(w, p, sv[i].name, sv[i].v, sv[i].units, err));

@@ -43,6 +43,8 @@
 #define MBAR_TO_PA 100.0
 /* Megapascals to pascals. */
 #define MPA_TO_PA 1e6
+/* MPa/mm (a cohesive stiffness) to Pa/m. */
+#define MPA_PER_MM_TO_PA_PER_M 1e9
 
 /* Enum value names by index; NULL past the last one. */
 static const char *study_name(int i) {
@@ -186,6 +188,10 @@ static const struct ns_key_def keys[] = {
      OFF(penetration.cut_viscosity),
      "viscous regularisation time of the cut's cohesive ties (Gao & Bower 2004); none = 1e-4 of the insertion "
      "time (0 with inertia); 0 = rate independent"},
+    {"penetration", "tie_stiffness_MPa_mm", NS_KEY_DOUBLE, "MPa/mm", NULL, 0, 1e6, 0, 0, NULL,
+     "penetration.tie_stiffness", "Pa/m", MPA_PER_MM_TO_PA_PER_M, OFF(penetration.tie_stiffness),
+     "initial stiffness of the cut's cohesive ties: peak opening sigma_c / K, at most delta_c / 2 (Mohammadi 2021: "
+     "5000 for human skin); none or 0 = peak at delta_c / 10"},
     {"penetration", "dynamics", NS_KEY_ENUM, "", "auto", 0, 0, 0, 0, dynamics_name, "penetration.dynamics", "", 1,
      OFF(penetration.dynamics),
      "inertia: `auto` = on for a pen and at insertion speeds >= 100 mm/s, off below; `on`; `off`"},

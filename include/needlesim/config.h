@@ -121,6 +121,8 @@ struct ns_cfg_penetration {
   double toughness_scale;  /* 1  (toughness_scale) multiplies every layer's G_c */
   double cut_viscosity;    /* s  (cut_viscosity_s) viscous regularisation time of the cut's ties;
                               NAN: 1e-4 of the insertion time */
+  double tie_stiffness;    /* Pa/m (tie_stiffness_MPa_mm) initial stiffness of the cut's ties;
+                              NAN or 0: peak at 0.1 delta_c */
   int dynamics;            /* enum ns_pen_dynamics (dynamics) inertia: auto, on, off */
   int output_steps;        /* 1  (output_steps) recorded points of the insertion */
   double path_cell;        /* m  (path_cell_um) cell height along the path; NAN: automatic */

@@ -58,6 +58,10 @@ struct ns_pen_spec {
   double cut_viscosity;        /* viscous regularisation time eta of the wall ties [s] (cohesive.h,
                                   Gao & Bower 2004); 0: rate-independent ties; NAN: 1e-4 of the
                                   insertion time travel / speed, 0 with inertia */
+  double tie_stiffness;        /* initial stiffness K of the wall ties [Pa/m]: peak opening
+                                  delta_0 = min(sigma_c / K, delta_c / 2) (Mohammadi, Ebrahimian &
+                                  Maftoon 2021: 5000 MPa/mm for human skin); NAN or 0: delta_0 =
+                                  delta_c / 10 (docs/penetration.md section 3.2) */
   double core_crush_j;         /* crushing of the sacrificial core (docs/penetration.md section 5
                                   item 10): after each output step the intact core segment under
                                   the cap fails, from its top row down to its deepest cell whose
@@ -149,6 +153,8 @@ struct ns_pen_result {
   /* Cutting (fracture = 1): the wall's ties and per-event snapshots (snapshots = 1). */
   double cut_radius;        /* r0 used [m] (0 for the tenting model on the full grid) */
   double cut_viscosity;     /* viscous regularisation time of the wall ties used [s] */
+  double tie_stiffness;     /* initial stiffness of the wall ties given [Pa/m] (0: the delta_c / 10
+                               rule) */
   double *tie_energy;       /* series: elastic energy in the wall ties [J] */
   double *jump_loss;        /* series: cumulative ledger residual of steps in which ties broke and
                                the residual grew (energy released by a jump with nowhere to go in

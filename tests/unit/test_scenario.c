@@ -618,8 +618,8 @@ static void test_params(void **state) {
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_scenario_params(sc, 1, &p, &n, &err), NS_OK);
   /* Keys of the issue: study 1, skin 3, 5 layers x 16, needle 4, device 9, loading 5, closure 1,
-   * indentation 6, suction 5, penetration 7, grid 7, numerics 7, output 2. */
-  assert_int_equal(n, 1 + 3 + 5 * 16 + 4 + 9 + 5 + 1 + 6 + 5 + 7 + 7 + 7 + 2);
+   * indentation 6, suction 5, penetration 8, grid 7, numerics 7, output 2. */
+  assert_int_equal(n, 1 + 3 + 5 * 16 + 4 + 9 + 5 + 1 + 6 + 5 + 8 + 7 + 7 + 2);
   assert_string_equal(p[0].key, "study.type");
   assert_string_equal(p[1].key, "skin.age_years");
   assert_string_equal(p[3].key, "skin.hydration");
@@ -676,12 +676,13 @@ static void test_schema(void **state) {
     double to_si;
   } rules[] = {
       {"_mm_s", "mm/s", 1e-3}, {"_um_s", "um/s", 1e-6},    {"_mbar", "mbar", 100},
+      {"_MPa_mm", "MPa/mm", 1e9}, /* a cohesive stiffness; before "_mm" */
       {"_mm", "mm", 1e-3},     {"_um", "um", 1e-6},         {"_kPa", "kPa", 1e3},
       {"_deg", "deg", PI / 180}, {"_s", "s", 1},           {"_hz", "Hz", 1},            {"_N", "N", 1},
       {"_J_m2", "J/m^2", 1},     {"_MPa", "MPa", 1e6},   {"_kg_m3", "kg/m^3", 1},    {"_years", "years", 1},
   };
   size_t nslots = ns_schema_nslots();
-  assert_int_equal(nslots, 137);
+  assert_int_equal(nslots, 138);
   for (size_t s = 0; s < nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
     char name[128];
