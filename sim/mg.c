@@ -1,7 +1,8 @@
 /* mg.c — geometric multigrid hierarchy, Galerkin coarse operators, transfers and the V-cycle.
  *
  *   ns_mg_create   grid hierarchy (every-other-node coarsening) and level storage
- *   ns_mg_setup    Dirichlet detection, Galerkin operators P^T A P, line factorisations, coarse LU
+ *   ns_mg_setup    Dirichlet detection, (3D) layer-interface detection and, when they moved, a
+ *                  rebuilt hierarchy, Galerkin operators P^T A P, line factorisations, coarse LU
  *   ns_mg_vcycle   one cycle x <- x + V(b - A x) (W-cycle below the finest level, see mg_impl.h)
  *   ns_mg_levels   number of levels
  *   ns_mg_free     release everything (NULL is a no-op)
@@ -15,7 +16,10 @@
  * (linear in physical coordinates, so exact for linear fields on graded grids). In 2D/3D the
  * weights are tensor products. Exception: on a z-only coarsening of a top-level hierarchy, a
  * fine-only node on a thick layer interface takes operator-dependent z weights per component
- * (opz_weights; the level's wop array). Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
+ * (opz_weights; the level's wop array). 3D top-level hierarchies coarsen z by an index selection
+ * instead (zkeep_select: the layer interfaces detected at setup stay coarse nodes, coarse cells
+ * span one or two fine cells); every direction's selection is described by the maps cf / lo of
+ * struct ns_mg_level, and linear interpolation uses the selected nodes' coordinates. Dirichlet dofs: P has zero rows for fine Dirichlet dofs and zero
  * columns for coarse dofs that sit on a fine Dirichlet dof, so coarse corrections never change a
  * Dirichlet dof, and the coarse Dirichlet rows of P^T A P are zero and get a unit diagonal.
  * Restriction is P^T, so the V-cycle (symmetric smoother, exact coarse solve) is symmetric
@@ -49,39 +53,38 @@ static inline void node_ijk(const struct ns_grid *g, size_t node, int ijk[3]) {
   ijk[2] = (int)(node / ((size_t)g->n[0] * (size_t)g->n[1]));
 }
 
-/* Weight of coarse index I in the interpolation to fine index f (|f - 2I| <= 1) along one
- * direction; w holds the left-parent weights of the odd fine indices. */
-static inline double pw(const double *w, int step, int f, int I) {
-  if (f == step * I) return 1.0;
-  if (step == 1) return 0.0;
-  return f > 2 * I ? w[f] : 1.0 - w[f];
+/* Index maps of one direction (see struct ns_mg_level): cf[I] is the fine index of coarse index
+ * I, lo[f] the coarse index of the last coarse node at or below fine index f; f is a fine-only
+ * index when cf[lo[f]] != f, and its parents are lo[f] and lo[f] + 1. */
+static inline int fine_only(const int *cf, const int *lo, int f) { return cf[lo[f]] != f; }
+
+/* Weight of coarse index I in the interpolation to fine index f (f within one index of cf[I])
+ * along one direction; w holds the lower-parent weights of the fine-only indices. */
+static inline double pw(const double *w, const int *cf, const int *lo, int f, int I) {
+  const int J = lo[f];
+  if (cf[J] == f) return I == J ? 1.0 : 0.0;
+  return I == J ? w[f] : (I == J + 1 ? 1.0 - w[f] : 0.0);
 }
 
 /* Coarse parents of fine index f along one direction: count, indices and weights. */
-static inline int parents(const double *w, int step, int f, int J[2], double wt[2]) {
-  if (step == 1) {
-    J[0] = f;
+static inline int parents(const double *w, const int *cf, const int *lo, int f, int J[2], double wt[2]) {
+  J[0] = lo[f];
+  if (cf[J[0]] == f) {
     wt[0] = 1.0;
     return 1;
   }
-  if (!(f & 1)) {
-    J[0] = f / 2;
-    wt[0] = 1.0;
-    return 1;
-  }
-  J[0] = (f - 1) / 2;
   wt[0] = w[f];
-  J[1] = (f + 1) / 2;
+  J[1] = J[0] + 1;
   wt[1] = 1.0 - w[f];
   return 2;
 }
 
 /* Operator-dependent z weight (levels with wop) of coarse z index I in the interpolation to fine
  * z index f, component c of fine node fn; the geometric weight along z is then 1. */
-static inline double zw(const double *wop, size_t fn, int nc, int c, int f, int I) {
-  if (f == 2 * I) return 1.0;
+static inline double zw(const double *wop, const int *cf, size_t fn, int nc, int c, int f, int I) {
+  if (f == cf[I]) return 1.0;
   const double w = wop[fn * (size_t)nc + (size_t)c];
-  return f > 2 * I ? w : 1.0 - w;
+  return f > cf[I] ? w : 1.0 - w;
 }
 
 static void level_free(struct ns_mg_level *L) {
@@ -91,6 +94,8 @@ static void level_free(struct ns_mg_level *L) {
   for (int d = 0; d < 3; d++) {
     ns_vec_free(L->fac[d]);
     free(L->w[d]);
+    free(L->cf[d]);
+    free(L->lo[d]);
   }
   ns_vec_free(L->wop);
   ns_vec_free(L->x);
@@ -109,6 +114,7 @@ void ns_mg_free(struct ns_mg *mg) {
   if (mg->cb) gsl_vector_free(mg->cb);
   ns_vec_free(mg->kw);
   free(mg->hess);
+  free(mg->zkeep);
   free(mg);
 }
 
@@ -128,10 +134,12 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
     if (has_coarse) {
       L->w[d] = calloc((size_t)g->n[d], sizeof(double));
       ok = ok && L->w[d];
-      if (L->w[d] && L->step[d] == 2)
-        for (int i = 1; i < g->n[d]; i += 2) {
+      if (L->w[d])
+        for (int i = 0; i < g->n[d]; i++) {
+          if (!fine_only(L->cf[d], L->lo[d], i)) continue;
           const double *x = g->x[d];
-          L->w[d][i] = (x[i + 1] - x[i]) / (x[i + 1] - x[i - 1]);
+          const int a = L->cf[d][L->lo[d][i]], b = L->cf[d][L->lo[d][i] + 1];
+          L->w[d][i] = (x[b] - x[i]) / (x[b] - x[a]);
         }
     }
   }
@@ -139,9 +147,18 @@ static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse,
   return NS_OK;
 }
 
-static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t coarse_target,
-                                  enum ns_mg_smoother smoother, int semi_levels, int opz, struct ns_mg **out,
-                                  struct ns_err *err);
+/* Options of a hierarchy: smoother, z-only first coarsenings, operator-dependent z weights, and
+ * interface-keeping z coarsening (kz; keep lists the fine z indices of level 0 that every level
+ * keeps as coarse nodes, nkeep of them). */
+struct create_opts {
+  size_t coarse_target;
+  enum ns_mg_smoother smoother;
+  int semi_levels, opz, kz, nkeep;
+  const int *keep;
+};
+
+static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, const struct create_opts *o,
+                                  struct ns_mg **out, struct ns_err *err);
 
 /* 1 when the coarsening below level L halves z only. */
 static int zonly(const struct ns_mg_level *L) {
@@ -152,10 +169,13 @@ static int zonly(const struct ns_mg_level *L) {
   return 1;
 }
 
-enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
+/* Top-level hierarchy (ns_mg_create) keeping the given z indices as coarse nodes (3D). */
+static enum ns_status create_top(const struct ns_grid *fine, int ncomp, const int *keep, int nkeep,
+                                 struct ns_mg **out, struct ns_err *err) {
   const int is3d = fine->ndim == 3;
-  enum ns_status s = create_impl(fine, ncomp, NS_MG_COARSE_TARGET, is3d ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
-                                 is3d ? NS_MG_SEMI_LEVELS_3D : NS_MG_SEMI_LEVELS_2D, 1, out, err);
+  const struct create_opts o = {NS_MG_COARSE_TARGET, is3d ? NS_MG_SMOOTH_PLANES : NS_MG_SMOOTH_LINES,
+                                is3d ? NS_MG_SEMI_LEVELS_3D : NS_MG_SEMI_LEVELS_2D, 1, is3d, nkeep, keep};
+  enum ns_status s = create_impl(fine, ncomp, &o, out, err);
   if (s == NS_OK) {
     (*out)->gamma = NS_MG_CYCLE_GAMMA;
     (*out)->coarse_mult = is3d ? NS_MG_COARSE_SWEEP_MULT : 1;
@@ -177,41 +197,107 @@ enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg 
   return s;
 }
 
+enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err) {
+  return create_top(fine, ncomp, NULL, 0, out, err);
+}
+
+/* Interface-keeping coarse z indices of an n-node direction whose indices with kept[i] set must
+ * stay coarse: from 0 upwards, the next coarse index is the next one when it is kept, else the
+ * one after it (the last index at most), so that no coarse cell spans more than two fine cells
+ * and no kept index is fine-only. When that leaves an odd number of coarse cells, the topmost
+ * two-cell gap is split (its middle index is kept too): the xz and yz planes of the coarse level
+ * then have even cell counts, which their 2D plane hierarchies need to coarsen (an odd count
+ * left them uncoarsened, with a banded LU of up to 4000 unknowns per plane). Returns the count;
+ * fills cf when not NULL. Without kept indices and with n - 1 even this is every other index. */
+static int zkeep_select(int n, const uint8_t *kept, int *cf) {
+  int cnt = 1, cur = 0, split = -1;
+  if (cf) cf[0] = 0;
+  while (cur < n - 1) {
+    const int next = kept[cur + 1] ? cur + 1 : (cur + 2 < n - 1 ? cur + 2 : n - 1);
+    if (next == cur + 2) split = cur + 1;
+    cur = next;
+    if (cf) cf[cnt] = cur;
+    cnt++;
+  }
+  if ((cnt - 1) % 2 && split > 0) {
+    if (cf) {
+      int j = cnt;
+      for (; cf[j - 1] > split; j--) cf[j] = cf[j - 1];
+      cf[j] = split;
+    }
+    cnt++;
+  }
+  return cnt;
+}
+
 /* Coarsening of one level: with zfirst, z only (the last direction) when its cell count is even
- * and >= 4; otherwise every direction, when every cell count is even and >= 2. Returns 0 when the
- * level cannot be coarsened. */
-static int choose_steps(const struct ns_grid *g, int zfirst, int step[3]) {
-  const int zd = g->ndim - 1;
+ * and >= 4; otherwise every direction, when every cell count is even and >= 2. With kz (kept: the
+ * interface-keeping flags of the z indices), z coarsens by zkeep_select whenever that removes
+ * nodes and the level has at least 4 (zfirst) or 2 z cells, and a full coarsening needs even cell
+ * counts along x and y only (z then coarsens if it can). Returns 0 when the level cannot be
+ * coarsened. */
+static int choose_steps(const struct ns_grid *g, int zfirst, int kz, const uint8_t *kept, int step[3]) {
+  const int zd = g->ndim - 1, nz = g->n[zd];
   for (int d = 0; d < 3; d++) step[d] = 1;
-  if (zfirst && (g->n[zd] - 1) % 2 == 0 && g->n[zd] - 1 >= 4) {
+  const int zcan = kz ? nz - 1 >= (zfirst ? 4 : 2) && zkeep_select(nz, kept, NULL) < nz
+                      : (nz - 1) % 2 == 0 && nz - 1 >= (zfirst ? 4 : 2);
+  if (zfirst && zcan) {
     step[zd] = 2;
     return 1;
   }
-  for (int d = 0; d < g->ndim; d++) {
+  for (int d = 0; d < (kz ? zd : g->ndim); d++) {
     const int cells = g->n[d] - 1;
     if (cells % 2 || cells < 2) return 0;
   }
-  for (int d = 0; d < g->ndim; d++) step[d] = 2;
+  for (int d = 0; d < zd; d++) step[d] = 2;
+  step[zd] = (!kz || zcan) ? 2 : 1;
   return 1;
 }
 
-/* The next level's grid: every other index along the directions with step 2, all along the others. */
-static enum ns_status coarsen_grid(const struct ns_grid *f, const int step[3], struct ns_grid **out,
+/* Index maps cf, lo of level F from its steps (kz: z by zkeep_select with the flags kept); nco
+ * receives the next level's node counts. */
+static enum ns_status level_maps(struct ns_mg_level *F, int kz, const uint8_t *kept, int nco[3], struct ns_err *err) {
+  const struct ns_grid *g = F->g;
+  const int zd = g->ndim - 1;
+  for (int d = 0; d < 3; d++) nco[d] = 1;
+  for (int d = 0; d < g->ndim; d++) {
+    const int n = g->n[d];
+    F->cf[d] = malloc((size_t)n * sizeof(int));
+    F->lo[d] = malloc((size_t)n * sizeof(int));
+    if (!F->cf[d] || !F->lo[d]) return ns_err_set(err, NS_ENOMEM, "mg: out of memory for the index maps");
+    if (F->step[d] == 1) {
+      nco[d] = n;
+      for (int i = 0; i < n; i++) F->cf[d][i] = i;
+    } else if (kz && d == zd) {
+      nco[d] = zkeep_select(n, kept, F->cf[d]);
+    } else {
+      nco[d] = (n - 1) / 2 + 1;
+      for (int i = 0; i < nco[d]; i++) F->cf[d][i] = 2 * i;
+    }
+    for (int I = 0, i = 0; i < n; i++) {
+      if (I + 1 < nco[d] && F->cf[d][I + 1] <= i) I++;
+      F->lo[d][i] = I;
+    }
+  }
+  return NS_OK;
+}
+
+/* The next level's grid: the nodes cf of level F along every direction. */
+static enum ns_status coarsen_grid(const struct ns_mg_level *F, const int nco[3], struct ns_grid **out,
                                    struct ns_err *err) {
+  const struct ns_grid *f = F->g;
   *out = NULL;
-  int nc[3] = {1, 1, 1};
   double *xc[3] = {NULL, NULL, NULL};
   enum ns_status s = NS_OK;
   for (int d = 0; d < f->ndim; d++) {
-    nc[d] = (f->n[d] - 1) / step[d] + 1;
-    xc[d] = malloc((size_t)nc[d] * sizeof(double));
+    xc[d] = malloc((size_t)nco[d] * sizeof(double));
     if (!xc[d]) {
       s = ns_err_set(err, NS_ENOMEM, "mg: out of memory");
       goto done;
     }
-    for (int i = 0; i < nc[d]; i++) xc[d][i] = f->x[d][step[d] * i];
+    for (int i = 0; i < nco[d]; i++) xc[d][i] = f->x[d][F->cf[d][i]];
   }
-  s = ns_grid_create(f->geom, nc, (const double *const *)xc, out, err);
+  s = ns_grid_create(f->geom, nco, (const double *const *)xc, out, err);
 done:
   for (int d = 0; d < 3; d++) free(xc[d]);
   return s;
@@ -219,33 +305,57 @@ done:
 
 enum ns_status ns_mg_create_opts(const struct ns_grid *fine, int ncomp, size_t coarse_target,
                                  enum ns_mg_smoother smoother, struct ns_mg **out, struct ns_err *err) {
-  return create_impl(fine, ncomp, coarse_target, smoother, 0, 0, out, err);
+  const struct create_opts o = {coarse_target, smoother, 0, 0, 0, 0, NULL};
+  return create_impl(fine, ncomp, &o, out, err);
 }
 
-static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t coarse_target,
-                                  enum ns_mg_smoother smoother, int semi_levels, int opz, struct ns_mg **out,
-                                  struct ns_err *err) {
+static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, const struct create_opts *o,
+                                  struct ns_mg **out, struct ns_err *err) {
   *out = NULL;
   if (ncomp < 1 || ncomp > 3) return ns_err_set(err, NS_EINTERNAL, "mg: ncomp %d not in 1..3", ncomp);
   struct ns_mg *mg = calloc(1, sizeof *mg);
   if (!mg) return ns_err_set(err, NS_ENOMEM, "mg: out of memory");
   mg->ncomp = ncomp;
-  mg->smoother = fine->ndim == 3 ? smoother : NS_MG_SMOOTH_LINES;
+  mg->smoother = fine->ndim == 3 ? o->smoother : NS_MG_SMOOTH_LINES;
   mg->plane_dirs = 7;
   mg->gamma = 1;
   mg->coarse_mult = 1;
   mg->lev[0].g = fine;
   mg->nlev = 1;
   enum ns_status s = NS_OK;
+  const int zd = fine->ndim - 1;
+  /* Interface-keeping flags of the current level's z indices (kz), carried down the levels. */
+  uint8_t *kept = NULL;
+  mg->kz = o->kz;
+  if (o->kz) {
+    kept = calloc((size_t)fine->n[zd], 1);
+    mg->zkeep = malloc(((size_t)o->nkeep + 1) * sizeof(int));
+    if (!kept || !mg->zkeep) {
+      s = ns_err_set(err, NS_ENOMEM, "mg: out of memory");
+      goto fail;
+    }
+    mg->nzkeep = o->nkeep;
+    for (int i = 0; i < o->nkeep; i++) {
+      mg->zkeep[i] = o->keep[i];
+      if (o->keep[i] > 0 && o->keep[i] < fine->n[zd] - 1) kept[o->keep[i]] = 1;
+    }
+  }
   /* Coarsen while the grid allows it and the level is still larger than the direct-solve target. */
   while (mg->nlev < NS_MG_MAX_LEVELS) {
     struct ns_mg_level *F = &mg->lev[mg->nlev - 1];
     const struct ns_grid *g = F->g;
-    if (g->nnodes * (size_t)ncomp <= coarse_target) break;
-    if (!choose_steps(g, mg->nlev - 1 < semi_levels, F->step)) break;
+    if (g->nnodes * (size_t)ncomp <= o->coarse_target) break;
+    if (!choose_steps(g, mg->nlev - 1 < o->semi_levels, o->kz, kept, F->step)) break;
     struct ns_mg_level *C = &mg->lev[mg->nlev];
-    s = coarsen_grid(g, F->step, &C->gown, err);
+    int nco[3];
+    s = level_maps(F, o->kz, kept, nco, err);
     if (s != NS_OK) goto fail;
+    s = coarsen_grid(F, nco, &C->gown, err);
+    if (s != NS_OK) goto fail;
+    if (kept) {
+      /* The kept indices are coarse nodes: carry their flags to the coarse indices. */
+      for (int i = 0; i < nco[zd]; i++) kept[i] = kept[F->cf[zd][i]];
+    }
     C->g = C->gown;
     s = ns_smat_create(C->g, ncomp, &C->Aown, err);
     if (s != NS_OK) goto fail;
@@ -256,8 +366,10 @@ static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t 
     s = level_alloc(&mg->lev[l], ncomp, l + 1 < mg->nlev, err);
     if (s != NS_OK) goto fail;
   }
-  mg->opz = opz;
-  for (int l = 0; opz && l + 1 < mg->nlev; l++)
+  free(kept);
+  kept = NULL;
+  mg->opz = o->opz;
+  for (int l = 0; o->opz && l + 1 < mg->nlev; l++)
     if (zonly(&mg->lev[l])) {
       mg->lev[l].wop = ns_vec_alloc(mg->lev[l].g->nnodes * (size_t)ncomp);
       if (!mg->lev[l].wop) {
@@ -296,6 +408,7 @@ static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, size_t 
   *out = mg;
   return NS_OK;
 fail:
+  free(kept);
   ns_mg_free(mg);
   return s;
 }
@@ -344,19 +457,21 @@ static void opz_weights(struct ns_mg_level *L, int nc) {
   const int ndim = g->ndim, zd = ndim - 1, ns = L->A->nstencil;
   const size_t nn = g->nnodes, bs = L->A->bs;
   const double *a = L->A->a, *wz = L->w[zd], *z = g->x[zd];
+  const int *zcf = L->cf[zd], *zlo = L->lo[zd];
   const uint8_t *mask = L->mask;
   double *wop = L->wop;
   const size_t sz = (size_t)g->stride[zd];
   const int nz = g->n[zd];
   /* Setup kernel: one node per iteration. */
-#pragma omp parallel for default(none) shared(a, wz, z, mask, wop) firstprivate(ndim, ns, nn, bs, sz, nz, nc) \
+#pragma omp parallel for default(none) shared(a, wz, z, mask, wop) firstprivate(zcf, zlo, ndim, ns, nn, bs, sz, nz, nc) \
     schedule(static)
   for (size_t node = 0; node < nn; node++) {
     const int k = (int)((node / sz) % (size_t)nz);
     for (int c = 0; c < nc; c++) {
       const size_t i = node * (size_t)nc + (size_t)c;
-      wop[i] = (k & 1) ? wz[k] : 0.0;
-      if (!(k & 1) || mask[i] || mask[(node - sz) * (size_t)nc + (size_t)c] || mask[(node + sz) * (size_t)nc + (size_t)c])
+      const int fo = fine_only(zcf, zlo, k);
+      wop[i] = fo ? wz[k] : 0.0;
+      if (!fo || mask[i] || mask[(node - sz) * (size_t)nc + (size_t)c] || mask[(node + sz) * (size_t)nc + (size_t)c])
         continue;
       const double q = zratio(a, bs, ndim, ns, nc, node, c, z, k);
       if (!(q > NS_MG_OPZ_JUMP || (q > 0.0 && q < 1.0 / NS_MG_OPZ_JUMP))) continue;
@@ -376,6 +491,39 @@ static void opz_weights(struct ns_mg_level *L, int nc) {
       wop[i] = dn / (dn + up);
     }
   }
+}
+
+/* Layer interfaces of a top-level 3D operator (interface-keeping z coarsening): the interior z
+ * indices k where, on more than half of the plane's nodes whose z component (the only one for a
+ * scalar operator) has positive z couplings, the stiffness ratio above / below (zratio) leaves
+ * [1/NS_MG_OPZ_JUMP, NS_MG_OPZ_JUMP]. Dirichlet dofs do not count. Writes them in ascending order
+ * to list (n[z] entries) and returns their number. */
+static int detect_interfaces(const struct ns_smat *A, const uint8_t *mask, int *list) {
+  const struct ns_grid *g = A->grid;
+  const int ndim = g->ndim, zd = ndim - 1, ns = A->nstencil, nc = A->ncomp, c = nc - 1, nz = g->n[zd];
+  const size_t bs = A->bs, np = (size_t)g->stride[zd];
+  const double *a = A->a, *z = g->x[zd];
+  /* Setup kernel: one plane per iteration; list[k] = 1 marks an interface plane. */
+#pragma omp parallel for default(none) shared(a, z, mask, list) firstprivate(ndim, ns, nc, c, nz, bs, np) \
+    schedule(static)
+  for (int k = 0; k < nz; k++) {
+    list[k] = 0;
+    if (k == 0 || k == nz - 1) continue;
+    size_t valid = 0, jumps = 0;
+    for (size_t p = 0; p < np; p++) {
+      const size_t node = (size_t)k * np + p;
+      if (mask[node * (size_t)nc + (size_t)c]) continue;
+      const double q = zratio(a, bs, ndim, ns, nc, node, c, z, k);
+      if (!(q > 0.0)) continue;
+      valid++;
+      jumps += q > NS_MG_OPZ_JUMP || q < 1.0 / NS_MG_OPZ_JUMP;
+    }
+    list[k] = 2 * jumps > valid;
+  }
+  int cnt = 0;
+  for (int k = 0; k < nz; k++)
+    if (list[k]) list[cnt++] = k;
+  return cnt;
 }
 
 /* A dof is Dirichlet when its row is the unit row: diagonal 1, every other entry 0. */
@@ -414,14 +562,15 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
   double *ac = C->Aown->a;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
-  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2], zd = ndim - 1;
+  const int *cf0 = F->cf[0], *cf1 = F->cf[1], *cf2 = F->cf[2], *lo0 = F->lo[0], *lo1 = F->lo[1], *lo2 = F->lo[2];
+  const int zd = ndim - 1;
   const double *wop = F->wop;
   /* Setup kernel: one coarse row per iteration, accumulated in a fixed order. */
 #pragma omp parallel for default(none) shared(af, ac, mf, mc, dir, gf, gc) \
-    firstprivate(ndim, ns, nb, bs, nnc, nc, w0, w1, w2, st0, st1, st2, zd, wop) schedule(static)
+    firstprivate(ndim, ns, nb, bs, nnc, nc, w0, w1, w2, cf0, cf1, cf2, lo0, lo1, lo2, zd, wop) schedule(static)
   for (size_t I = 0; I < nnc; I++) {
     const double *wd[3] = {w0, w1, w2};
-    const int st[3] = {st0, st1, st2};
+    const int *cf[3] = {cf0, cf1, cf2}, *lo[3] = {lo0, lo1, lo2};
     int Ic[3];
     node_ijk(gc, I, Ic);
     double *aI = ac + I * bs;
@@ -431,10 +580,10 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
       double wf = 1.0;
       int ok = 1;
       for (int q = 0; q < 3; q++) {
-        f[q] = st[q] * Ic[q] + dir[so][q];
         if (q < ndim) {
-          ok &= f[q] >= 0 && f[q] < gf->n[q] && (st[q] == 2 || dir[so][q] == 0);
-          if (ok && !(wop && q == zd)) wf *= pw(wd[q], st[q], f[q], Ic[q]);
+          f[q] = cf[q][Ic[q]] + dir[so][q];
+          ok &= f[q] >= 0 && f[q] < gf->n[q] && (dir[so][q] == 0 || fine_only(cf[q], lo[q], f[q]));
+          if (ok && !(wop && q == zd)) wf *= pw(wd[q], cf[q], lo[q], f[q], Ic[q]);
         } else {
           f[q] = 0;
         }
@@ -444,7 +593,7 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
       double pf[3];
       int any = 0;
       for (int r = 0; r < nc; r++) {
-        const double wr = wop ? wf * zw(wop, fn, nc, r, f[zd], Ic[zd]) : wf;
+        const double wr = wop ? wf * zw(wop, cf[zd], fn, nc, r, f[zd], Ic[zd]) : wf;
         pf[r] = (mf[fn * (size_t)nc + (size_t)r] || mc[I * (size_t)nc + (size_t)r]) ? 0.0 : wr;
         any |= pf[r] != 0.0;
       }
@@ -462,7 +611,7 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
         int Jq[3][2], npar[3] = {1, 1, 1};
         double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
         Jq[2][0] = 0;
-        for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], st[q], gi[q], Jq[q], Wq[q]);
+        for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], cf[q], lo[q], gi[q], Jq[q], Wq[q]);
         if (wop) Wq[zd][0] = Wq[zd][1] = 1.0;
         for (int a2 = 0; a2 < npar[2]; a2++)
           for (int a1 = 0; a1 < npar[1]; a1++)
@@ -474,7 +623,7 @@ static void galerkin(const struct ns_mg_level *F, struct ns_mg_level *C, int nc)
               double *out = aI + (size_t)ns_smat_stencil_index(ndim, dJ) * (size_t)nb;
               for (int c = 0; c < nc; c++) {
                 if (mf[gn * (size_t)nc + (size_t)c] || mc[Jn * (size_t)nc + (size_t)c]) continue;
-                const double wc = wop ? wJ * zw(wop, gn, nc, c, gi[zd], Jq[zd][zd == 1 ? a1 : a2]) : wJ;
+                const double wc = wop ? wJ * zw(wop, cf[zd], gn, nc, c, gi[zd], Jq[zd][zd == 1 ? a1 : a2]) : wJ;
                 for (int r = 0; r < nc; r++) out[r * nc + c] += pf[r] * blk[r * nc + c] * wc;
               }
             }
@@ -509,19 +658,20 @@ static void prolong_add(const struct ns_mg_level *F, const struct ns_mg_level *C
   const size_t nn = gf->nnodes;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
-  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2], zd = ndim - 1;
+  const int *cf0 = F->cf[0], *cf1 = F->cf[1], *cf2 = F->cf[2], *lo0 = F->lo[0], *lo1 = F->lo[1], *lo2 = F->lo[2];
+  const int zd = ndim - 1;
   const double *wop = F->wop;
   /* Interpolation: x_f(i) += sum over the 1..2^ndim coarse parents J of w(i,J) x_c(J). */
 #pragma omp parallel for default(none) shared(gf, gc, mf, mc, xc, xf) \
-    firstprivate(ndim, nn, nc, w0, w1, w2, st0, st1, st2, zd, wop) schedule(static)
+    firstprivate(ndim, nn, nc, w0, w1, w2, cf0, cf1, cf2, lo0, lo1, lo2, zd, wop) schedule(static)
   for (size_t node = 0; node < nn; node++) {
     const double *wd[3] = {w0, w1, w2};
-    const int st[3] = {st0, st1, st2};
+    const int *cf[3] = {cf0, cf1, cf2}, *lo[3] = {lo0, lo1, lo2};
     int f[3];
     node_ijk(gf, node, f);
     int Jq[3][2] = {{0, 0}, {0, 0}, {0, 0}}, npar[3] = {1, 1, 1};
     double Wq[3][2] = {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}};
-    for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], st[q], f[q], Jq[q], Wq[q]);
+    for (int q = 0; q < ndim; q++) npar[q] = parents(wd[q], cf[q], lo[q], f[q], Jq[q], Wq[q]);
     if (wop) Wq[zd][0] = Wq[zd][1] = 1.0;
     double acc[3] = {0.0, 0.0, 0.0};
     for (int a2 = 0; a2 < npar[2]; a2++)
@@ -530,7 +680,7 @@ static void prolong_add(const struct ns_mg_level *F, const struct ns_mg_level *C
           const double wJ = Wq[0][a0] * Wq[1][a1] * Wq[2][a2];
           const size_t Jn = ns_grid_index(gc, Jq[0][a0], Jq[1][a1], Jq[2][a2]);
           for (int c = 0; c < nc; c++) {
-            const double wc = wop ? wJ * zw(wop, node, nc, c, f[zd], Jq[zd][zd == 1 ? a1 : a2]) : wJ;
+            const double wc = wop ? wJ * zw(wop, cf[zd], node, nc, c, f[zd], Jq[zd][zd == 1 ? a1 : a2]) : wJ;
             if (!mc[Jn * (size_t)nc + (size_t)c]) acc[c] += wc * xc[Jn * (size_t)nc + (size_t)c];
           }
         }
@@ -547,16 +697,17 @@ static void restrict_res(const struct ns_mg_level *F, const struct ns_mg_level *
   const size_t nnc = gc->nnodes;
   const uint8_t *mf = F->mask, *mc = C->mask;
   const double *w0 = F->w[0], *w1 = F->w[1], *w2 = ndim == 3 ? F->w[2] : NULL;
-  const int st0 = F->step[0], st1 = F->step[1], st2 = F->step[2], zd = ndim - 1;
+  const int *cf0 = F->cf[0], *cf1 = F->cf[1], *cf2 = F->cf[2], *lo0 = F->lo[0], *lo1 = F->lo[1], *lo2 = F->lo[2];
+  const int zd = ndim - 1;
   const double *wop = F->wop;
   int dir[27][3];
   stencil_dirs(ndim, dir);
   /* Restriction: b_c(J) = sum over the 3^ndim fine nodes i around 2J of w(i,J) r_f(i). */
 #pragma omp parallel for default(none) shared(gf, gc, mf, mc, rf, bc, dir) \
-    firstprivate(ndim, ns, nnc, nc, w0, w1, w2, st0, st1, st2, zd, wop) schedule(static)
+    firstprivate(ndim, ns, nnc, nc, w0, w1, w2, cf0, cf1, cf2, lo0, lo1, lo2, zd, wop) schedule(static)
   for (size_t J = 0; J < nnc; J++) {
     const double *wd[3] = {w0, w1, w2};
-    const int st[3] = {st0, st1, st2};
+    const int *cf[3] = {cf0, cf1, cf2}, *lo[3] = {lo0, lo1, lo2};
     int Jc[3];
     node_ijk(gc, J, Jc);
     double acc[3] = {0.0, 0.0, 0.0};
@@ -565,14 +716,14 @@ static void restrict_res(const struct ns_mg_level *F, const struct ns_mg_level *
       double wf = 1.0;
       int ok = 1;
       for (int q = 0; q < ndim; q++) {
-        f[q] = st[q] * Jc[q] + dir[so][q];
-        ok &= f[q] >= 0 && f[q] < gf->n[q] && (st[q] == 2 || dir[so][q] == 0);
-        if (ok && !(wop && q == zd)) wf *= pw(wd[q], st[q], f[q], Jc[q]);
+        f[q] = cf[q][Jc[q]] + dir[so][q];
+        ok &= f[q] >= 0 && f[q] < gf->n[q] && (dir[so][q] == 0 || fine_only(cf[q], lo[q], f[q]));
+        if (ok && !(wop && q == zd)) wf *= pw(wd[q], cf[q], lo[q], f[q], Jc[q]);
       }
       if (!ok) continue;
       const size_t fn = ns_grid_index(gf, f[0], f[1], f[2]);
       for (int c = 0; c < nc; c++) {
-        const double wc = wop ? wf * zw(wop, fn, nc, c, f[zd], Jc[zd]) : wf;
+        const double wc = wop ? wf * zw(wop, cf[zd], fn, nc, c, f[zd], Jc[zd]) : wf;
         if (!mf[fn * (size_t)nc + (size_t)c]) acc[c] += wc * rf[fn * (size_t)nc + (size_t)c];
       }
     }
@@ -587,7 +738,7 @@ static void coarse_mask(const struct ns_mg_level *F, struct ns_mg_level *C, int 
   for (size_t I = 0; I < gc->nnodes; I++) {
     int ic[3];
     node_ijk(gc, I, ic);
-    size_t fn = ns_grid_index(gf, F->step[0] * ic[0], F->step[1] * ic[1], gf->ndim == 3 ? F->step[2] * ic[2] : 0);
+    size_t fn = ns_grid_index(gf, F->cf[0][ic[0]], F->cf[1][ic[1]], gf->ndim == 3 ? F->cf[2][ic[2]] : 0);
     for (int c = 0; c < nc; c++) C->mask[I * (size_t)nc + (size_t)c] = F->mask[fn * (size_t)nc + (size_t)c];
   }
 }
@@ -638,6 +789,29 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
                       A->ncomp, A->grid->n[0], A->grid->n[1], A->grid->n[2]);
   mg->lev[0].A = A;
   detect_dirichlet(A, mg->lev[0].mask);
+  if (mg->kz) {
+    /* Interface-keeping hierarchy: rebuild it when the operator's layer interfaces are not the
+     * ones it keeps (the first setup, and whenever they move), swapping the new hierarchy into
+     * the caller's object. */
+    const int nz = g->n[g->ndim - 1];
+    int *list = malloc((size_t)nz * sizeof(int));
+    if (!list) return ns_err_set(err, NS_ENOMEM, "mg: out of memory");
+    const int cnt = detect_interfaces(A, mg->lev[0].mask, list);
+    if (cnt != mg->nzkeep || memcmp(list, mg->zkeep, (size_t)cnt * sizeof(int)) != 0) {
+      struct ns_mg *nm = NULL;
+      const enum ns_status s = create_top(g, mg->ncomp, list, cnt, &nm, err);
+      free(list);
+      if (s != NS_OK) return s;
+      const struct ns_mg tmp = *mg;
+      *mg = *nm;
+      *nm = tmp;
+      ns_mg_free(nm);
+      mg->lev[0].A = A;
+      detect_dirichlet(A, mg->lev[0].mask);
+    } else {
+      free(list);
+    }
+  }
   for (int l = 0; l + 1 < mg->nlev; l++) {
     if (mg->lev[l].wop) opz_weights(&mg->lev[l], mg->ncomp);
     coarse_mask(&mg->lev[l], &mg->lev[l + 1], mg->ncomp);

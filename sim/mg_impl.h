@@ -51,8 +51,14 @@ struct ns_mg_level {
   double *fac[3];          /* per line direction: per node [G (nc*nc), C (nc*nc)] of the line LU */
   int step[3];             /* per direction: 2 when the next level keeps every other index of this
                               one, 1 when it keeps them all (semi-coarsening); 0 on the coarsest */
-  double *w[3];            /* per direction, per index i of this grid: for odd i, the weight of the
-                              coarse parent (i-1)/2 in the interpolation to this node */
+  int *cf[3];              /* per direction (levels with a coarser one): cf[I] is the index on this
+                              grid of the next level's index I (2I with step 2, I with step 1,
+                              interface-keeping z coarsening: see ns_mg_create) */
+  int *lo[3];              /* per direction, per index i of this grid: the largest coarse index I
+                              with cf[I] <= i; i is fine-only when cf[lo[i]] != i, and its
+                              parents are lo[i] and lo[i] + 1 */
+  double *w[3];            /* per direction, per index i of this grid: for fine-only i, the weight
+                              of the lower coarse parent lo[i] in the interpolation to this node */
   double *wop;             /* z-only coarsening with operator-dependent weights (NULL otherwise):
                               per node and component of this grid, for odd z index k, the weight of
                               the lower coarse parent (k-1)/2 (see ns_mg_setup) */
@@ -101,6 +107,16 @@ enum ns_mg_smoother { NS_MG_SMOOTH_LINES = 0, NS_MG_SMOOTH_PLANES };
  * 2 threads), PCG solve time per unknown on 16^3 / 32^3 / 48^3 was 31.4 / 34.8 / 46.3 us with the
  * multiplier 2 (6 / 6 / 7 iterations) against 23.2 / 22.4 / 29.6 us with 1 (7 / 6 / 7), so the
  * multiplier is 1: time to solution, not the factor, is what a run pays (session 4).
+ * Interface-keeping z coarsening (session 5): the 48^3 slow mode (0.219, asymptotically 0.32) lived
+ * under the dermis / hypodermis interface at the odd z index 9, which every-other-node coarsening
+ * drops (operator-dependent weights there exposed a dermis mode, 0.29). The top-level 3D hierarchy
+ * therefore detects the layer interfaces from the operator at setup (detect_interfaces in
+ * sim/mg.c: z planes where the z stiffness ratio jumps by more than NS_MG_OPZ_JUMP on most nodes)
+ * and rebuilds itself so that every z coarsening keeps those planes as coarse nodes (coarse cells
+ * of one or two fine cells, linear interpolation; an extra split keeps the coarse z cell count
+ * even for the plane hierarchies). Bench factors 8^3 / 16^3 / 32^3 / 48^3: 0.112 / 0.207 / 0.125
+ * / 0.218 -> 0.066 / 0.073 / 0.127 / 0.148, PCG 6 / 7 / 6 / 7 -> 4 / 5 / 6 / 6 iterations; the
+ * hierarchies are 17 -> 11 -> 7 -> 5 and 49 -> 27 -> 15 -> 9 -> 7 -> 5 z nodes (16^3, 48^3).
  * The K-cycle makes the cycle nonlinear (its step lengths depend on the residual); the same cycle
  * preconditions the Krylov solvers, which then run their flexible variants (ns_mg_prec_variable).
  * Coarse levels cost at most 2^-l (2D) of the finest level's work each; in 3D the z-only level
@@ -126,6 +142,9 @@ struct ns_mg {
   int gamma;      /* coarse-level visits per parent visit (1: V-cycle, 2: W-cycle) */
   int coarse_mult; /* sweep multiplier on the levels below the finest */
   int opz;       /* 1: z-only coarsenings interpolate with operator-dependent weights along z */
+  int kz;        /* 1: z coarsening keeps the layer interfaces as coarse nodes (3D top level) */
+  int *zkeep;    /* kz: the level-0 z indices kept (detected layer interfaces), nzkeep of them */
+  int nzkeep;
   int kcycle;     /* 1: a level visited gamma times runs gamma flexible-CG steps instead (K-cycle) */
   struct ns_mg_level lev[NS_MG_MAX_LEVELS];
   /* Coarsest level: banded LU (direct == 1; lu is N x (3 band + 1) in GSL's band layout, row j

@@ -49,7 +49,10 @@ struct ns_mg; /* opaque */
 /* Build the grid hierarchy for `fine` (borrowed, must outlive mg) with ncomp unknowns per node. */
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err);
 
-/* (Re)compute the coarse operators and smoother data for a new fine operator A (borrowed). */
+/* (Re)compute the coarse operators and smoother data for a new fine operator A (borrowed). In 3D
+ * the hierarchy keeps the operator's layer interfaces as coarse z nodes: the first setup, and any
+ * setup whose operator has its interfaces elsewhere, rebuilds the coarse levels (mg stays the same
+ * object; the caller's pointer remains valid). */
 enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_err *err);
 
 /* Solve A x = b (A as given to the last ns_mg_setup); x holds the initial guess on entry.

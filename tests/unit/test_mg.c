@@ -281,19 +281,38 @@ static double *dense_of(const struct ns_smat *A) {
   return D;
 }
 
-static void galerkin_case(enum ns_geometry geom, int cells) {
+/* Index of coordinate v among x[0..n-1] (exact match), -1 when absent. */
+static int coord_index(const double *x, int n, double v) {
+  for (int i = 0; i < n; i++)
+    if (x[i] == v) return i;
+  return -1;
+}
+
+/* Brute-force P^T A P against level 1 of a hierarchy: with top == 0 every possible coarsening
+ * (ns_mg_create_opts, coarse target 0, so level 1 exists even on tiny grids); with top == 1 the
+ * default 3D hierarchy (ns_mg_create), whose z coarsening keeps the layer interfaces. */
+static void galerkin_case(enum ns_geometry geom, int cells, int cells_z, int top) {
   struct ns_testops_problem p;
-  assert_int_equal(ns_testops_skin(geom, cells, cells, 1e3, 0.4, &p), 0);
+  assert_int_equal(ns_testops_skin(geom, cells, cells_z, 1e3, 0.4, &p), 0);
   const struct ns_grid *gf = p.g;
   const int nd = gf->ndim, nc = nd;
   struct ns_err err = NS_ERR_INIT;
   struct ns_mg *mg = NULL;
-  /* A coarse target of 0 forces every possible coarsening, so level 1 exists even on tiny grids. */
-  assert_int_equal(ns_mg_create_opts(gf, nc, 0, NS_MG_SMOOTH_LINES, &mg, &err), NS_OK);
+  if (top) assert_int_equal(ns_mg_create(gf, nc, &mg, &err), NS_OK);
+  else assert_int_equal(ns_mg_create_opts(gf, nc, 0, NS_MG_SMOOTH_LINES, &mg, &err), NS_OK);
   assert_true(ns_mg_levels(mg) >= 2);
   assert_int_equal(ns_mg_setup(mg, p.A, &err), NS_OK);
   const struct ns_grid *gc = mg->lev[1].g;
   const size_t nf = p.A->ndof, ncd = gc->nnodes * (size_t)nc;
+  if (top) {
+    /* Some kept z index is odd: level 1 is not the every-other-node selection. */
+    int odd = 0;
+    for (int i = 0; i < mg->nzkeep; i++) odd |= mg->zkeep[i] & 1;
+    print_message("  interface-keeping 3D %d x %d cells: %d levels, level 1 has %d z nodes, kept z index %d\n", cells,
+                  cells_z, mg->nlev, gc->n[2], mg->nzkeep ? mg->zkeep[0] : -1);
+    assert_true(odd);
+    assert_true(gc->n[2] > (gf->n[2] - 1) / 2 + 1);
+  }
   /* P from the coarse hat functions evaluated at the fine nodes; zero rows for fine Dirichlet
    * dofs and zero columns for coarse dofs sitting on a fine Dirichlet dof. */
   double *P = calloc(nf * ncd, sizeof(double));
@@ -302,7 +321,13 @@ static void galerkin_case(enum ns_geometry geom, int cells) {
   for (size_t I = 0; I < gc->nnodes; I++) {
     int Ic[3] = {(int)(I % (size_t)gc->n[0]), (int)((I / (size_t)gc->n[0]) % (size_t)gc->n[1]),
                  (int)(I / ((size_t)gc->n[0] * (size_t)gc->n[1]))};
-    size_t fc = ns_grid_index(gf, 2 * Ic[0], 2 * Ic[1], nd == 3 ? 2 * Ic[2] : 0);
+    /* The fine node under coarse node I (coarse coordinates are fine ones). */
+    int fi0[3] = {0, 0, 0};
+    for (int d = 0; d < nd; d++) {
+      fi0[d] = coord_index(gf->x[d], gf->n[d], gc->x[d][Ic[d]]);
+      assert_true(fi0[d] >= 0);
+    }
+    size_t fc = ns_grid_index(gf, fi0[0], fi0[1], fi0[2]);
     for (int c = 0; c < nc; c++) cmask[I * (size_t)nc + (size_t)c] = p.mask[fc * (size_t)nc + (size_t)c];
     for (size_t i = 0; i < gf->nnodes; i++) {
       int fi[3] = {(int)(i % (size_t)gf->n[0]), (int)((i / (size_t)gf->n[0]) % (size_t)gf->n[1]),
@@ -332,8 +357,8 @@ static void galerkin_case(enum ns_geometry geom, int cells) {
       amax = fmax(amax, fabs(v));
       dmax = fmax(dmax, fabs(v - Ac[I * ncd + J]));
     }
-  print_message("  Galerkin %s %d cells: max |A_c - P^T A P| / max |A_c| = %.2e\n", nd == 2 ? "axisymmetric" : "3D",
-                cells, dmax / amax);
+  print_message("  Galerkin %s %d x %d cells%s: max |A_c - P^T A P| / max |A_c| = %.2e\n",
+                nd == 2 ? "axisymmetric" : "3D", cells, cells_z, top ? " (interface-keeping)" : "", dmax / amax);
   /* Both sides sum the same products in different orders: agreement to ~100 ulps. */
   assert_true(dmax <= 1e-13 * amax);
   /* Every coarse operator is symmetric (to rounding). */
@@ -349,8 +374,12 @@ static void galerkin_case(enum ns_geometry geom, int cells) {
 
 static void test_galerkin_bruteforce(void **state) {
   (void)state;
-  galerkin_case(NS_GEOM_AXISYMMETRIC, 8);
-  galerkin_case(NS_GEOM_3D, 4);
+  galerkin_case(NS_GEOM_AXISYMMETRIC, 8, 8, 0);
+  galerkin_case(NS_GEOM_3D, 4, 4, 0);
+  /* 5 x 5 x 13 nodes (975 unknowns, above the coarse target): an interface-keeping z-only
+   * coarsening with an interface on an odd z index (asserted in galerkin_case), so level 1 is a
+   * non-uniform selection of the z nodes. */
+  galerkin_case(NS_GEOM_3D, 4, 12, 1);
 }
 
 /* --- Dirichlet dofs untouched ----------------------------------------------------------------- */
@@ -583,6 +612,53 @@ static double grid_aspect(const struct ns_grid *g) {
   return amax;
 }
 
+/* The default 3D hierarchy keeps the layer interfaces as coarse z nodes: after setup on the skin
+ * block of 32^3 and 48^3 cells, its kept z indices are exactly the planes where the cell modulus
+ * changes (read from the problem's per-cell E, independent of the operator), every level above the
+ * coarsest has those planes' z coordinates among its own, and no coarse z cell spans more than
+ * two cells of the level above (the interpolation support). On 48^3 the dermis interface is at the
+ * odd z index 9, which every-other-node coarsening dropped. */
+static void test_interface_keeping(void **state) {
+  (void)state;
+  const int sizes[2] = {32, 48};
+  for (int t = 0; t < 2; t++) {
+    struct ns_testops_problem p;
+    assert_int_equal(ns_testops_skin(NS_GEOM_3D, sizes[t], sizes[t], 2e3, 0.45, &p), 0);
+    const struct ns_grid *g = p.g;
+    int expect[8], ne = 0;
+    const size_t cz = (size_t)(g->n[0] - 1) * (size_t)(g->n[1] - 1); /* cells per cell layer */
+    for (int k = 1; k + 1 < g->n[2]; k++)
+      if (p.E[(size_t)(k - 1) * cz] != p.E[(size_t)k * cz]) {
+        assert_true(ne < 8);
+        expect[ne++] = k;
+      }
+    assert_int_equal(ne, 2);
+    struct ns_err err = NS_ERR_INIT;
+    struct ns_mg *mg = NULL;
+    assert_int_equal(ns_mg_create(g, 3, &mg, &err), NS_OK);
+    assert_int_equal(ns_mg_setup(mg, p.A, &err), NS_OK);
+    assert_int_equal(mg->nzkeep, ne);
+    for (int i = 0; i < ne; i++) assert_int_equal(mg->zkeep[i], expect[i]);
+    print_message("  interface-keeping 3D %d cells: interfaces at z index %d, %d; z nodes per level", sizes[t],
+                  expect[0], expect[1]);
+    for (int l = 0; l < mg->nlev; l++) print_message(" %d", mg->lev[l].g->n[2]);
+    print_message("\n");
+    for (int l = 0; l + 1 < mg->nlev; l++) {
+      const struct ns_grid *gl = mg->lev[l].g, *gn = mg->lev[l + 1].g;
+      for (int i = 0; i < ne; i++) assert_true(coord_index(gl->x[2], gl->n[2], g->x[2][expect[i]]) >= 0);
+      int prev = 0;
+      for (int k = 1; k < gn->n[2]; k++) {
+        const int kf = coord_index(gl->x[2], gl->n[2], gn->x[2][k]);
+        assert_true(kf > prev && kf - prev <= 2);
+        prev = kf;
+      }
+      assert_int_equal(prev, gl->n[2] - 1);
+    }
+    ns_mg_free(mg);
+    ns_testops_problem_free(&p);
+  }
+}
+
 static void test_semicoarsening_shape(void **state) {
   (void)state;
   struct ns_testops_problem p;
@@ -623,7 +699,7 @@ int main(void) {
       cmocka_unit_test(test_refinement_axisym), cmocka_unit_test(test_refinement_3d),
       cmocka_unit_test(test_contrast_axisym),   cmocka_unit_test(test_contrast_3d),
       cmocka_unit_test(test_linear_field_exact), cmocka_unit_test(test_layered_field_exact),
-      cmocka_unit_test(test_semicoarsening_shape),
+      cmocka_unit_test(test_semicoarsening_shape), cmocka_unit_test(test_interface_keeping),
       cmocka_unit_test(test_galerkin_bruteforce), cmocka_unit_test(test_dirichlet_untouched),
       cmocka_unit_test(test_gmres_nonsymmetric),
       cmocka_unit_test(test_krylov_stagnation), cmocka_unit_test(test_threads_bitwise),
