@@ -10,7 +10,8 @@
  *   - Displacement-like fields carry ndim components per node, interleaved: dof = node*ncomp + c,
  *     component c along direction c (axisymmetric: u_r, u_z).
  *   - Coordinates are physical [m], strictly increasing, stored per direction (x[d][0..n[d]-1]).
- *   - Multigrid coarsening keeps every other node: n[d] = m*2^L + 1 allows L coarsenings.
+ *   - ns_grid_coarsen keeps every other node: n[d] = m*2^L + 1 allows L coarsenings (the 3D
+ *     multigrid selects its coarse z planes itself to keep layer interfaces: sim/mg.c).
  */
 #ifndef NEEDLESIM_GRID_H
 #define NEEDLESIM_GRID_H

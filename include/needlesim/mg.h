@@ -1,7 +1,8 @@
 /* needlesim/mg.h — geometric multigrid on structured grids, as a preconditioner for Krylov.
  *
  * Hierarchy: vertex-centred coarsening (every other node; on 2D grids the first coarsening halves
- * z only, see sim/mg_impl.h), prolongation P by
+ * z only; on 3D grids z planes are selected so that the layer interfaces, detected from the
+ * operator at setup, stay coarse planes: see sim/mg.c and sim/mg_impl.h), prolongation P by
  * (bi/tri)linear interpolation in physical coordinates (along z on the z-only coarsening, across
  * thick layer interfaces at fine-only nodes, operator-dependent weights), restriction P^T, Galerkin coarse operators
  * A_c = P^T A P (stays a 3^ndim-point block stencil, robust to coefficient jumps), a smoother
