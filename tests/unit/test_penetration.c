@@ -280,14 +280,20 @@ static void pen_blunt(void **state) {
 #define RATE_SLOW 1e-3
 #define RATE_FAST 3.0
 
+/* The spec of the rate cases: CUT_CASE on pen_grid's coarse grid with inertia on. */
+static struct ns_pen_spec rate_spec(const struct ns_skin *sk) {
+  struct ns_pen_spec s = cut_spec(sk);
+  s.cells_r = 8;
+  s.surface_cell = sk->layer[0].thickness.value / 2.0;
+  s.path_cell = 20e-6;
+  s.dynamics = 1;
+  return s;
+}
+
 static void pen_rate(void **state) {
   (void)state;
   const struct ns_skin sk = cut_skin(35.0);
-  struct ns_pen_spec s = cut_spec(&sk);
-  s.cells_r = 8;
-  s.surface_cell = sk.layer[0].thickness.value / 2.0;
-  s.path_cell = 20e-6;
-  s.dynamics = 1;
+  struct ns_pen_spec s = rate_spec(&sk);
   struct ns_pen_result slow, fast;
   s.speed = RATE_SLOW;
   run_ok(&s, &slow, "1 mm/s (inertia on)");
@@ -328,11 +334,7 @@ static void pen_rate(void **state) {
 static void pen_rate_dashpot(void **state) {
   (void)state;
   const struct ns_skin sk = cut_skin(35.0);
-  struct ns_pen_spec s = cut_spec(&sk);
-  s.cells_r = 8;
-  s.surface_cell = sk.layer[0].thickness.value / 2.0;
-  s.path_cell = 20e-6;
-  s.dynamics = 1;
+  struct ns_pen_spec s = rate_spec(&sk);
   s.speed = RATE_FAST;
   struct ns_pen_result plain, visc;
   s.cut_viscosity = 0.0;
