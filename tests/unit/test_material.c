@@ -54,6 +54,7 @@ static struct ns_material mat_og(double mu, double kappa, double alpha) {
 static struct ns_material with_fibre(struct ns_material m, double k1, double k2) {
   m.fibre_k1 = k1;
   m.fibre_k2 = k2;
+  m.fibre_dispersion = 1.0 / 3.0; /* isotropic: the session-5 law */
   return m;
 }
 
