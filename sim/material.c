@@ -43,8 +43,10 @@
  *   dG_iJ/dF_kL = 2 J^(-2/3) [ d_ik H_LJ - (2/3)(F^-T_kL (FH)_iJ + (FH)_kL F^-T_iJ)
  *                              + (2/9) h F^-T_kL F^-T_iJ + (h/3) F^-T_iL F^-T_kJ ]
  * (symmetric under iJ <-> kL: the Hessian of J^(-2/3) h). For H = I these are the neo-Hookean
- * expressions above with mu = 2. For E <= 0 the term contributes nothing (slack fibres); W_f, P_f
- * are continuous there, A_f jumps by k1 G (x) G. The fibre S_f = F^-1 P_f =
+ * expressions above with mu = 2. For E < 0 the term contributes nothing (slack fibres); W_f, P_f
+ * are continuous at E = 0, A_f jumps by k1 G (x) G. At the kink itself (|E| < 1e-12, the rest state)
+ * the tangent takes the tension side's value k1 G (x) G while P_f = W_f = 0, so Newton steps from
+ * rest see the fibres. The fibre S_f = F^-1 P_f =
  * 2 w1 J^(-2/3) (H - (h/3) C^-1) adds to the instantaneous isochoric S_e that QLV sees.
  *
  * QLV: S_iso = g_inf S_e + sum_i H_i with the recursive Prony update in the header. Writing
@@ -148,6 +150,11 @@ static double pow_divdiff(double x, double y, double xq, double yq, double q) {
 /* Largest fibre dispersion, the isotropic limit 1/3; a value entered as 1/3 in decimal (0.3333...)
  * rounds to 1.0/3.0 or just below it, so the closed bound admits it. */
 #define NS_FIBRE_ISOTROPIC (1.0 / 3.0)
+
+/* Half-width of the fibre kink: |E| below it is E = 0 to rounding (E = J^(-2/3) H : C - 1 is a
+ * sum of O(1) terms, rounding ~1e-16; 1e-12 leaves four digits of margin and is far below any
+ * strain the solvers resolve). */
+#define NS_FIBRE_KINK 1e-12
 
 /* ---- parameter checks ------------------------------------------------------------------------ */
 
@@ -360,9 +367,15 @@ static void fibre_add(const struct ns_material *m, const double F[9], double J, 
   }
   const double Jm23 = pow(J, -2.0 / 3.0);
   const double E = Jm23 * h - 1.0;
-  if (!(E > 0.0)) return; /* fibres slack: no stress, no tangent, no energy (tension-only switch) */
-  const double kE2 = k2 * E * E, ex = exp(kE2);
-  const double w1 = k1 * E * ex, w11 = k1 * ex * (1.0 + 2.0 * kE2);
+  /* Fibres slack (E < 0): no stress, no tangent, no energy (tension-only switch). At the kink
+   * itself (the reference state, where E = 0 up to rounding) the tangent takes the tension side's
+   * limit k1 G (x) G, so that a Newton step from rest sees the fibres' stiffness (with the slack
+   * side's zero, the first step of a load from rest overshoots by k1/mu ~ 1e4 and the line search
+   * stalls: suction_cutometer.ini with dermis fibres, measured). */
+  if (!(E > -NS_FIBRE_KINK)) return;
+  const double Ep = E > 0.0 ? E : 0.0;
+  const double kE2 = k2 * Ep * Ep, ex = exp(kE2);
+  const double w1 = k1 * Ep * ex, w11 = k1 * ex * (1.0 + 2.0 * kE2);
   double G[9];
   for (int i = 0; i < 9; i++) G[i] = 2.0 * Jm23 * (FH[i] - h / 3.0 * FiT[i]);
   for (int i = 0; i < 9; i++) P[i] += w1 * G[i];

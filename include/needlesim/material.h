@@ -20,7 +20,8 @@
  * 20150188 for planar dispersion), so the law is transversely isotropic about n: in-plane isotropic,
  * which is what the axisymmetric grid can represent. kappa_f = 0: all fibres in the skin plane;
  * kappa_f = 1/3: H = I/3, E = (I1bar - 3)/3 >= 0, the isotropic law of session 5 (E < 0 never
- * occurs, so the switch changes nothing there). With n_f GOH families of modulus k1_GOH, fibre_k1 =
+ * occurs, so the switch changes nothing there). At E = 0 (the rest state) the tangent is the
+ * tension side's limit (stress and energy zero), so that loading from rest converges. With n_f GOH families of modulus k1_GOH, fibre_k1 =
  * n_f k1_GOH. At small strain eps, E = kappa_f O(eps^2) - (1 - 3 kappa_f) dev(eps)_nn + O(eps^2): at
  * kappa_f = 1/3 E is quadratic and W_f quartic (no small-strain stiffness), but for kappa_f < 1/3
  * E is LINEAR in the strain, so W_f = (k1/2)(1 - 3 kappa_f)^2 dev(eps)_nn^2 adds a small-strain

@@ -1022,6 +1022,22 @@ static void test_planar_compression_slack(void **st) {
     }
   }
   print_message("  (c) in-plane compression, E < 0: fibre P, A, W exactly zero at %d states\n", nchecked);
+  /* At rest (F = I, E = 0 to rounding) the fibres carry no stress (P and W are the matrix's
+   * exactly), but the tangent is the tension side's limit: A - A_matrix = k1 G (x) G with
+   * G = 2 (H - I/3) (material.h), here G = 2 diag((1 - kf)/2 - 1/3, (1 - kf)/2 - 1/3, kf - 1/3)
+   * for n = e_z. Rounding: 1e-12 relative to k1. */
+  struct ns_material base = mat_nh(2.385e3, 4.1e4), m = planar(base, kf, 2);
+  const double I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double P0[9], A0[81], W0, P1[9], A1[81], W1, G[9] = {0}, worst = 0.0;
+  G[0] = G[4] = 2.0 * (0.5 * (1.0 - kf) - 1.0 / 3.0);
+  G[8] = 2.0 * (kf - 1.0 / 3.0);
+  assert_int_equal(ns_material_iso(&base, I, P0, A0, &W0), 0);
+  assert_int_equal(ns_material_iso(&m, I, P1, A1, &W1), 0);
+  assert_memory_equal(P1, P0, sizeof P0);
+  assert_true(W1 == W0);
+  for (int r = 0; r < 9; r++)
+    for (int c = 0; c < 9; c++) worst = fmax(worst, fabs(A1[9 * r + c] - A0[9 * r + c] - PL_K1 * G[r] * G[c]) / PL_K1);
+  check_le("at rest: tangent = matrix + k1 G (x) G (tension-side limit)", worst, 1e-12);
 }
 
 static void test_planar_derivatives(void **st) {
