@@ -1,5 +1,5 @@
-/* material.c — hyperelastic laws (compressible neo-Hookean, one-term Ogden, optional isotropic GOH
- * collagen fibre term) and QLV viscoelasticity.
+/* material.c — hyperelastic laws (compressible neo-Hookean, one-term Ogden, optional GOH collagen
+ * fibre term with planar dispersion and tension-only switch) and QLV viscoelasticity.
  *
  * Public functions (see include/needlesim/material.h for the conventions):
  *   ns_material_check        validate a parameter set
@@ -33,15 +33,21 @@
  * dPhi = p tr(C^(p-1) dC):
  *   dX^ = D o dC^ + (Phi/3) C^-1 dC^ C^-1 - (dPhi/3) C^-1,  dS = (2 mu/alpha)(dg X + g dX).
  *
- * Collagen fibre term (header): W_f(I1bar) = (k1/(2 k2))(exp(k2 E^2) - 1), E = (I1bar - 3)/3, a
- * function of I1bar alone. With G = dI1bar/dF = 2 J^(-2/3) (F - (I1/3) F^-T),
- *   w1  = dW_f/dI1bar   = (k1/3) E exp(k2 E^2),
- *   w11 = d2W_f/dI1bar2 = (k1/9) exp(k2 E^2) (1 + 2 k2 E^2),
- *   P_f = w1 G,   A_f = w1 dG/dF + w11 G (x) G.
- * The neo-Hookean energy (mu/2)(I1bar - 3) has P = (mu/2) G and A = (mu/2) dG/dF, so w1 G and
- * w1 dG/dF are the neo-Hookean stress and tangent with mu = 2 w1 (coded once, above); only the
- * rank-one term w11 G (x) G is new. The fibre S_f = F^-1 P_f adds to the instantaneous isochoric
- * S_e that the QLV recursion sees.
+ * Collagen fibre term (header): W_f = (k1/(2 k2))(exp(k2 <E>^2) - 1), E = J^(-2/3) h - 1 with
+ * h = H : C = F : (F H), H = diag(Hd) (n = e_a: Hd_a = kappa_f, the in-plane entries (1 - kappa_f)/2).
+ * With G = dE/dF = 2 J^(-2/3) (F H - (h/3) F^-T) (dJ^(-2/3)/dF = -(2/3) J^(-2/3) F^-T,
+ * dh/dF = 2 F H) and, for E > 0,
+ *   w1  = dW_f/dE   = k1 E exp(k2 E^2),
+ *   w11 = d2W_f/dE2 = k1 exp(k2 E^2) (1 + 2 k2 E^2),
+ *   P_f = w1 G,   A_f = w1 dG/dF + w11 G (x) G,
+ *   dG_iJ/dF_kL = 2 J^(-2/3) [ d_ik H_LJ - (2/3)(F^-T_kL (FH)_iJ + (FH)_kL F^-T_iJ)
+ *                              + (2/9) h F^-T_kL F^-T_iJ + (h/3) F^-T_iL F^-T_kJ ]
+ * (symmetric under iJ <-> kL: the Hessian of J^(-2/3) h). For H = I these are the neo-Hookean
+ * expressions above with mu = 2. For E < 0 the term contributes nothing (slack fibres); W_f, P_f
+ * are continuous at E = 0, A_f jumps by k1 G (x) G. At the kink itself (|E| < 1e-12, the rest state)
+ * the tangent takes the tension side's value k1 G (x) G while P_f = W_f = 0, so Newton steps from
+ * rest see the fibres. The fibre S_f = F^-1 P_f =
+ * 2 w1 J^(-2/3) (H - (h/3) C^-1) adds to the instantaneous isochoric S_e that QLV sees.
  *
  * QLV: S_iso = g_inf S_e + sum_i H_i with the recursive Prony update in the header. Writing
  * gamma_i = (1 - exp(-dt/tau_i))/(dt/tau_i), the new stress is S = beta S_e(F) + R with
@@ -141,6 +147,15 @@ static double pow_divdiff(double x, double y, double xq, double yq, double q) {
   return hiq / hi * expm1(q * log1p(e)) / e;
 }
 
+/* Largest fibre dispersion, the isotropic limit 1/3; a value entered as 1/3 in decimal (0.3333...)
+ * rounds to 1.0/3.0 or just below it, so the closed bound admits it. */
+#define NS_FIBRE_ISOTROPIC (1.0 / 3.0)
+
+/* Half-width of the fibre kink: |E| below it is E = 0 to rounding (E = J^(-2/3) H : C - 1 is a
+ * sum of O(1) terms, rounding ~1e-16; 1e-12 leaves four digits of margin and is far below any
+ * strain the solvers resolve). */
+#define NS_FIBRE_KINK 1e-12
+
 /* ---- parameter checks ------------------------------------------------------------------------ */
 
 enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err) {
@@ -158,6 +173,11 @@ enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err
   if (m->fibre_k1 > 0.0 && !(isfinite(m->fibre_k2) && m->fibre_k2 > 0.0))
     return ns_err_set(err, NS_EINPUT, "material: fibre exponent k2 must be finite and > 0 when k1 > 0, got %g",
                       m->fibre_k2);
+  if (m->fibre_k1 > 0.0 && !(m->fibre_dispersion >= 0.0 && m->fibre_dispersion <= NS_FIBRE_ISOTROPIC))
+    return ns_err_set(err, NS_EINPUT, "material: fibre dispersion must be in [0, 1/3] when k1 > 0, got %g",
+                      m->fibre_dispersion);
+  if (m->fibre_normal_axis < 0 || m->fibre_normal_axis > 2)
+    return ns_err_set(err, NS_EINPUT, "material: fibre normal axis must be 0, 1 or 2, got %d", m->fibre_normal_axis);
   if (m->nprony < 0 || m->nprony > NS_MAX_PRONY)
     return ns_err_set(err, NS_EINPUT, "material: number of Prony terms must be in 0..%d, got %d", NS_MAX_PRONY,
                       m->nprony);
@@ -209,6 +229,8 @@ enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyp
    * exponent k2 is dimensionless and is not scaled. */
   m->fibre_k1 = g_inf > 0.0 ? L->fibre_k1.value / g_inf : NAN;
   m->fibre_k2 = L->fibre_k2.value;
+  m->fibre_dispersion = L->fibre_dispersion.value;
+  m->fibre_normal_axis = 0; /* set by the mechanics module from the grid (material.h) */
   m->density = L->density.value;
   enum ns_status s = ns_material_check(m, err);
   if (s != NS_OK) return ns_err_prefix(err, "layer %s: ", name);
@@ -329,25 +351,58 @@ static int ogden_iso(double mu, double alpha, const double F[9], double J, doubl
 
 /* Collagen fibre term (file comment): ADDS P_f, A_f (optional), W_f (optional) and S_f (optional)
  * to the outputs of the base law. */
-static void fibre_add(double k1, double k2, const double F[9], double J, double P[9], double A[81], double *W,
+static void fibre_add(const struct ns_material *m, const double F[9], double J, double P[9], double A[81], double *W,
                       double S[9]) {
-  double I1 = 0.0;
-  for (int i = 0; i < 9; i++) I1 += F[i] * F[i];
+  const double k1 = m->fibre_k1, k2 = m->fibre_k2, kap = m->fibre_dispersion;
+  /* H = kap I + (1 - 3 kap)(I - n n)/2 with n = e_a: diagonal, kap on the normal, (1 - kap)/2 in
+   * the plane (tr H = 1). At kap = 1/3 all three are 1/3 to rounding. */
+  const int a = m->fibre_normal_axis;
+  double Hd[3];
+  for (int i = 0; i < 3; i++) Hd[i] = i == a ? kap : 0.5 * (1.0 - kap);
+  double FiT[9], FH[9], h = 0.0;
+  inv_transpose3(F, J, FiT);
+  for (int i = 0; i < 9; i++) {
+    FH[i] = F[i] * Hd[i % 3];
+    h += F[i] * FH[i];
+  }
   const double Jm23 = pow(J, -2.0 / 3.0);
-  const double E = (Jm23 * I1 - 3.0) / 3.0, kE2 = k2 * E * E, ex = exp(kE2);
-  const double w1 = k1 / 3.0 * E * ex, w11 = k1 / 9.0 * ex * (1.0 + 2.0 * kE2);
-  double Pf[9], Af[81], Sf[9];
-  neohooke_iso(2.0 * w1, F, J, Pf, A ? Af : NULL, NULL, S ? Sf : NULL);
-  for (int i = 0; i < 9; i++) P[i] += Pf[i];
-  if (S)
-    for (int i = 0; i < 9; i++) S[i] += Sf[i];
+  const double E = Jm23 * h - 1.0;
+  /* Fibres slack (E < 0): no stress, no tangent, no energy (tension-only switch). At the kink
+   * itself (the reference state, where E = 0 up to rounding) the tangent takes the tension side's
+   * limit k1 G (x) G, so that a Newton step from rest sees the fibres' stiffness (with the slack
+   * side's zero, the first step of a load from rest overshoots by k1/mu ~ 1e4 and the line search
+   * stalls: suction_cutometer.ini with dermis fibres, measured). */
+  if (!(E > -NS_FIBRE_KINK)) return;
+  const double Ep = E > 0.0 ? E : 0.0;
+  const double kE2 = k2 * Ep * Ep, ex = exp(kE2);
+  const double w1 = k1 * Ep * ex, w11 = k1 * ex * (1.0 + 2.0 * kE2);
+  double G[9];
+  for (int i = 0; i < 9; i++) G[i] = 2.0 * Jm23 * (FH[i] - h / 3.0 * FiT[i]);
+  for (int i = 0; i < 9; i++) P[i] += w1 * G[i];
   if (W) *W += 0.5 * k1 / k2 * expm1(kE2);
+  if (S) {
+    /* S_f = F^-1 P_f = 2 w1 J^(-2/3) (H - (h/3) C^-1), C^-1 = F^-1 F^-T, F^-1_IJ = FiT_JI. */
+    const double f = 2.0 * w1 * Jm23;
+    for (int I = 0; I < 3; I++)
+      for (int K = 0; K < 3; K++) {
+        double ci = FiT[I] * FiT[K] + FiT[3 + I] * FiT[3 + K] + FiT[6 + I] * FiT[6 + K];
+        S[3 * I + K] += f * ((I == K ? Hd[I] : 0.0) - h / 3.0 * ci);
+      }
+  }
   if (A) {
-    double FiT[9], G[9];
-    inv_transpose3(F, J, FiT);
-    for (int i = 0; i < 9; i++) G[i] = 2.0 * Jm23 * (F[i] - I1 / 3.0 * FiT[i]);
-    for (int r = 0; r < 9; r++)
-      for (int c = 0; c < 9; c++) A[r * 9 + c] += Af[r * 9 + c] + w11 * G[r] * G[c];
+    const double f = 2.0 * w1 * Jm23;
+    for (int i = 0; i < 3; i++)
+      for (int Jj = 0; Jj < 3; Jj++) {
+        const int iJ = 3 * i + Jj;
+        for (int k = 0; k < 3; k++)
+          for (int L = 0; L < 3; L++) {
+            const int kL = 3 * k + L;
+            double v = -2.0 / 3.0 * (FiT[kL] * FH[iJ] + FH[kL] * FiT[iJ]) + 2.0 / 9.0 * h * FiT[kL] * FiT[iJ] +
+                       h / 3.0 * FiT[3 * i + L] * FiT[3 * k + Jj];
+            if (i == k && Jj == L) v += Hd[Jj];
+            A[iJ * 9 + kL] += f * v + w11 * G[iJ] * G[kL];
+          }
+      }
   }
 }
 
@@ -360,7 +415,7 @@ static int iso_eval(const struct ns_material *m, const double F[9], double P[9],
   } else {
     neohooke_iso(m->mu, F, J, P, A, W, S);
   }
-  if (m->fibre_k1 > 0.0) fibre_add(m->fibre_k1, m->fibre_k2, F, J, P, A, W, S);
+  if (m->fibre_k1 > 0.0) fibre_add(m, F, J, P, A, W, S);
   if (!all_finite(P, 9)) return 1;
   if (A && !all_finite(A, 81)) return 1;
   if (W && !isfinite(*W)) return 1;

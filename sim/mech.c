@@ -131,6 +131,9 @@ enum ns_status ns_mech_create(const struct ns_grid *grid, const struct ns_materi
     goto fail;
   }
   memcpy(m->mats, mats, (size_t)nmat * sizeof *m->mats);
+  /* The planar collagen fibre term needs the skin normal's index in F: the last grid direction, z
+   * (grid.h; material.h, fibre_normal_axis). */
+  for (int i = 0; i < nmat; i++) m->mats[i].fibre_normal_axis = m->ndim - 1;
   for (int i = 0; i < nmat; i++) m->hist_ss[i] = ns_material_state_size(&mats[i]);
   m->hist_off[0] = 0;
   for (size_t c = 0; c < m->ncells; c++) {

@@ -250,10 +250,14 @@ static const struct ns_key_def layer_keys[] = {
      LOFF(ogden_alpha), "one-term Ogden exponent (2 behaves like neo-Hookean)"},
     {"layer", "fibre_k1_kPa", NS_KEY_DOUBLE, "kPa", NULL, 0, 1e7, 0, 0, NULL, "fibre_k1", "Pa", KPA_TO_PA,
      LOFF(fibre_k1),
-     "collagen fibre stiffness k1 of the isotropic GOH term (k1/(2 k2))(exp(k2 ((I1bar-3)/3)^2) - 1), long-term "
-     "value; 0 = off; needs fibre_k2 > 0"},
+     "collagen fibre stiffness k1 of the GOH term (k1/(2 k2))(exp(k2 <E>^2) - 1), long-term value; 0 = off; needs "
+     "fibre_k2 > 0"},
     {"layer", "fibre_k2", NS_KEY_DOUBLE, "1", NULL, 0, 1e4, 0, 0, NULL, "fibre_k2", "1", 1, LOFF(fibre_k2),
-     "collagen fibre exponent k2 of the isotropic GOH term (> 0 when fibre_k1_kPa > 0)"},
+     "collagen fibre exponent k2 of the GOH term (> 0 when fibre_k1_kPa > 0)"},
+    {"layer", "fibre_dispersion", NS_KEY_DOUBLE, "1", NULL, 0, 1.0 / 3.0, 0, 0, NULL, "fibre_dispersion", "1", 1,
+     LOFF(fibre_dispersion),
+     "GOH fibre dispersion kappa about the skin plane (fibres in-plane isotropic, tension only): 0 = all fibres in "
+     "the plane, 1/3 = isotropic (the default)"},
     {"layer", "prony_g1", NS_KEY_DOUBLE, "1", NULL, 0, 1, NS_KEY_MAX_OPEN, 0, NULL, "prony_g[0]", "1", 1,
      LOFF(prony_g[0]), "relative modulus of Prony term 1; needs prony_tau1_s; g1 + g2 + g3 < 1"},
     {"layer", "prony_g2", NS_KEY_DOUBLE, "1", NULL, 0, 1, NS_KEY_MAX_OPEN, 0, NULL, "prony_g[1]", "1", 1,

@@ -157,6 +157,10 @@ static enum ns_status validate_layer(const struct ns_skin_layer *L, struct ns_er
   if (k1 > 0.0 && !(isfinite(k2) && k2 > 0.0))
     return ns_err_set(err, NS_EINPUT, "layer.%s.fibre_k2: expected a positive finite value when fibre_k1_kPa > 0, got %g", nm,
                       k2);
+  double kf = L->fibre_dispersion.value;
+  if (k1 > 0.0 && !(kf >= 0.0 && kf <= 1.0 / 3.0))
+    return ns_err_set(err, NS_EINPUT, "layer.%s.fibre_dispersion: expected a value in [0, 1/3] when fibre_k1_kPa > 0, got %g",
+                      nm, kf);
   double gsum = 0.0;
   for (int i = 0; i < L->nprony; i++) {
     double g = L->prony_g[i].value;
@@ -205,6 +209,7 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
   NS_TRY(from_value(&L->ogden_alpha, &d->ogden_alpha, "1", err));
   NS_TRY(from_value(&L->fibre_k1, &d->fibre_k1, "Pa", err));
   NS_TRY(from_value(&L->fibre_k2, &d->fibre_k2, "1", err));
+  NS_TRY(from_value(&L->fibre_dispersion, &d->fibre_dispersion, "1", err));
 
   L->nprony = d->nprony;
   for (int i = 0; i < d->nprony; i++) {
@@ -240,6 +245,7 @@ static enum ns_status build_layer(const struct ns_cfg_skin *cfg, enum ns_layer_i
   NS_TRY(apply_override(&L->ogden_alpha, o->ogden_alpha, nm, "ogden_alpha", err));
   NS_TRY(apply_override(&L->fibre_k1, o->fibre_k1, nm, "fibre_k1_kPa", err));
   NS_TRY(apply_override(&L->fibre_k2, o->fibre_k2, nm, "fibre_k2", err));
+  NS_TRY(apply_override(&L->fibre_dispersion, o->fibre_dispersion, nm, "fibre_dispersion", err));
   for (int i = 0; i < NS_MAX_PRONY; i++) {
     int gg = ns_cfg_given(o->prony_g[i]), gt = ns_cfg_given(o->prony_tau[i]);
     if (i >= L->nprony && (gg || gt)) {
@@ -287,7 +293,7 @@ void ns_skin_cfg_init(struct ns_cfg_skin *cfg) {
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_layer_override *o = &cfg->layer[l];
     o->thickness = o->youngs_modulus = o->poisson_ratio = o->ogden_alpha = NAN;
-    o->fibre_k1 = o->fibre_k2 = NAN;
+    o->fibre_k1 = o->fibre_k2 = o->fibre_dispersion = NAN;
     o->toughness = o->tensile_strength = o->friction_coefficient = o->density = NAN;
     for (int i = 0; i < NS_MAX_PRONY; i++) o->prony_g[i] = o->prony_tau[i] = NAN;
   }
@@ -367,6 +373,7 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
     print_line(f, n, "ogden_alpha", &L->ogden_alpha, 1.0, "1");
     print_line(f, n, "fibre_k1", &L->fibre_k1, 1e3, "kPa");
     print_line(f, n, "fibre_k2", &L->fibre_k2, 1.0, "1");
+    if (L->fibre_k1.value > 0.0) print_line(f, n, "fibre_dispersion", &L->fibre_dispersion, 1.0, "1");
     for (int i = 0; i < L->nprony; i++) {
       char q[32];
       snprintf(q, sizeof q, "prony_g%d", i + 1);

@@ -103,6 +103,9 @@ static const struct ns_skin_value thickness[NS_NLAYERS][NS_NSITES] = {
 /* Collagen fibre term (material.h): off in the reference table until the evidence of
  * docs/penetration_parameters.md section 6 decides; candidates per layer are listed there. */
 #define SRC_FIBRE_OFF "off by default (no fibre term); candidates in docs/penetration_parameters.md section 6"
+/* Dispersion 1/3 = isotropic fibres (material.h): the law of session 5, kept as the default so that
+ * turning fibres on with k1 and k2 alone behaves as before; planar candidates in section 6.7. */
+#define SRC_FIBRE_ISO "isotropic fibre dispersion 1/3 by default (GOH limit); planar candidates in docs/penetration_parameters.md section 6.7"
 
 static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
     [NS_LAYER_STRATUM_CORNEUM] =
@@ -112,6 +115,7 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
             .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
             .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_dispersion = {1.0 / 3.0, SRC_FIBRE_ISO, 0},
             .nprony = 1,
             .prony_g = {{NAN, "see hydration series", 1}},
             .prony_tau = {{NAN, SRC_TAU_SLOW, 0}},
@@ -127,6 +131,7 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
             .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
             .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_dispersion = {1.0 / 3.0, SRC_FIBRE_ISO, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -142,6 +147,7 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
             .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
             .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_dispersion = {1.0 / 3.0, SRC_FIBRE_ISO, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -157,6 +163,7 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
             .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
             .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_dispersion = {1.0 / 3.0, SRC_FIBRE_ISO, 0},
             .nprony = 2,
             .prony_g = {{0.36, SRC_G_FAST, 1}, {0.36, SRC_G_FAST, 1}},
             .prony_tau = {{0.010, SRC_TAU_FAST, 0}, {NAN, SRC_TAU_SLOW, 0}},
@@ -174,6 +181,7 @@ static const struct ns_skin_layer_data layer_data[NS_NLAYERS] = {
             .ogden_alpha = {2.0, SRC_ALPHA, 0},
             .fibre_k1 = {0.0, SRC_FIBRE_OFF, 0},
             .fibre_k2 = {0.0, SRC_FIBRE_OFF, 0},
+            .fibre_dispersion = {1.0 / 3.0, SRC_FIBRE_ISO, 0},
             .nprony = 1,
             .prony_g = {{0.39, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, MRI + inverse FE, 1-term Prony 0.39 +- 0.03", 0}},
             .prony_tau = {{700.0, "Sims 2010 Biomech Model Mechanobiol 9:703: porcine subdermal fat, confined indentation, tau 700 +- 255 s", 0}},

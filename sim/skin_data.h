@@ -58,8 +58,9 @@ struct ns_skin_layer_data {
   struct ns_skin_value youngs_modulus; /* Pa, relaxed small-strain out-of-plane modulus */
   struct ns_skin_value poisson_ratio;
   struct ns_skin_value ogden_alpha;
-  struct ns_skin_value fibre_k1; /* Pa, isotropic GOH collagen fibre stiffness (0 = off) */
+  struct ns_skin_value fibre_k1; /* Pa, GOH collagen fibre stiffness (0 = off) */
   struct ns_skin_value fibre_k2; /* 1, collagen fibre exponent */
+  struct ns_skin_value fibre_dispersion; /* 1, GOH dispersion about the skin plane, [0, 1/3] */
   int nprony;
   struct ns_skin_value prony_g[NS_MAX_PRONY];
   struct ns_skin_value prony_tau[NS_MAX_PRONY];

@@ -33,8 +33,9 @@ struct ns_layer_override {
   double youngs_modulus;       /* Pa       (youngs_modulus_kPa), small-strain E of the layer */
   double poisson_ratio;        /* 1        (poisson_ratio) */
   double ogden_alpha;          /* 1        (ogden_alpha) */
-  double fibre_k1;             /* Pa       (fibre_k1_kPa), isotropic GOH collagen fibre stiffness */
+  double fibre_k1;             /* Pa       (fibre_k1_kPa), GOH collagen fibre stiffness */
   double fibre_k2;             /* 1        (fibre_k2), collagen fibre exponent */
+  double fibre_dispersion;     /* 1        (fibre_dispersion), GOH dispersion about the skin plane */
   double prony_g[NS_MAX_PRONY];   /* 1     (prony_g1..3) relative moduli, sum < 1 */
   double prony_tau[NS_MAX_PRONY]; /* s     (prony_tau1_s..3) */
   double toughness;            /* J/m^2    (toughness_J_m2), critical energy release rate G_c */

@@ -9,20 +9,33 @@
  * alpha = 2 equals neo-Hookean; mu is the initial shear modulus in both.
  *
  * Collagen tension stiffening (optional, off when fibre_k1 = 0): an exponential fibre term is added
- * to the isochoric energy of either law,
- *   W_f = (k1 / (2 k2)) (exp(k2 E^2) - 1),   E = (I1bar - 3)/3,
- * the Gasser-Ogden-Holzapfel (GOH, J R Soc Interface 2006) fibre energy with the dispersion
- * parameter at its isotropic limit kappa_GOH = 1/3, where the GOH strain
- * kappa (I1bar - 3) + (1 - 3 kappa)(I4 - 1) loses its I4 (fibre-direction) part and becomes
- * (I1bar - 3)/3 for every family. The law therefore stays isotropic and frame-indifferent, so the
- * axisymmetric and 3D kernels use it unchanged. With n_f GOH families of modulus k1_GOH, each
- * contributes the same energy, so fibre_k1 = n_f k1_GOH (the sum over families). Because
- * I1bar - 3 is quadratic in the small strain, W_f is quartic: the term adds nothing to the
- * small-strain shear modulus, so calibrations of mu by indentation, suction or OCE hold unchanged,
- * and it only stiffens the response once I1bar - 3 reaches O(1/sqrt(k2)) (collagen recruitment,
- * the J-shaped tension curve). fibre_k1 is scaled like mu (instantaneous = long-term / g_inf in
- * ns_material_from_layer) since the QLV recursion acts on the whole isochoric stress, fibre term
- * included.
+ * to the isochoric energy of either law, the Gasser-Ogden-Holzapfel (GOH, J R Soc Interface 2006)
+ * fibre energy with a dispersion about the skin plane and the tension-only switch,
+ *   W_f = (k1 / (2 k2)) (exp(k2 <E>^2) - 1),   <E> = max(E, 0)  (fibres carry no compression),
+ *   E = H : Cbar - 1,   H = kappa_f I + (1 - 3 kappa_f) (I - n (x) n) / 2,
+ *     = kappa_f (I1bar - 3) + (1 - 3 kappa_f) ((I1bar - I_n) / 2 - 1),   I_n = n . Cbar n,
+ * Cbar = J^(-2/3) F^T F, n the skin normal in the reference configuration, kappa_f = fibre_dispersion
+ * in [0, 1/3]. H is the GOH structure tensor kappa I + (1 - 3 kappa) a (x) a averaged over mean fibre
+ * directions a spread uniformly in the skin plane (Holzapfel et al. 2015 J R Soc Interface 12:
+ * 20150188 for planar dispersion), so the law is transversely isotropic about n: in-plane isotropic,
+ * which is what the axisymmetric grid can represent. kappa_f = 0: all fibres in the skin plane;
+ * kappa_f = 1/3: H = I/3, E = (I1bar - 3)/3 >= 0, the isotropic law of session 5 (E < 0 never
+ * occurs, so the switch changes nothing there). At E = 0 (the rest state) the tangent is the
+ * tension side's limit (stress and energy zero), so that loading from rest converges. With n_f GOH families of modulus k1_GOH, fibre_k1 =
+ * n_f k1_GOH. At small strain eps, E = kappa_f O(eps^2) - (1 - 3 kappa_f) dev(eps)_nn + O(eps^2): at
+ * kappa_f = 1/3 E is quadratic and W_f quartic (no small-strain stiffness), but for kappa_f < 1/3
+ * E is LINEAR in the strain, so W_f = (k1/2)(1 - 3 kappa_f)^2 dev(eps)_nn^2 adds a small-strain
+ * stiffness wherever dev(eps)_nn < 0 (in-plane stretch, e.g. k1 (1 - 3 kappa_f)^2 / 4 x e^2 / 2 for
+ * incompressible in-plane uniaxial strain e) and none where the in-plane strain is compressive.
+ * fibre_k1 is scaled like mu (instantaneous = long-term / g_inf in ns_material_from_layer) since the QLV
+ * recursion acts on the whole isochoric stress, fibre term included.
+ *
+ * The skin normal n is the unit vector e_a with a = fibre_normal_axis, the index of the depth (z)
+ * direction in the caller's ordering of F: the mechanics kernels (grid.h: the last grid direction
+ * is z) use F in (r, z, theta) order axisymmetric, so a = 1, and in (x, y, z) order in 3D, so a = 2;
+ * ns_mech_create sets a = ndim - 1 in its copies of the materials. ns_material_from_layer leaves
+ * a = 0 (it does not know the grid); callers of ns_material_iso outside the mechanics module set it.
+ * It is ignored while the law is isotropic (fibre_k1 = 0 or fibre_dispersion = 1/3).
  *
  * Quasi-linear viscoelasticity (Fung QLV, Prony series) on the isochoric part only (the bulk
  * response is elastic): with S_e the instantaneous isochoric 2nd Piola-Kirchhoff stress,
@@ -34,7 +47,8 @@
  *
  * Tensors are 3x3 row-major (F[3*i+J]); 4th-order tangents A = dP/dF as A[(3*i+J)*9 + 3*k+L].
  * Axisymmetric kernels pass F with the hoop stretch in F[8] position (r, z, theta ordering is the
- * caller's business: the law is frame-indifferent and works on any 3x3 F with det F > 0).
+ * caller's business: the law is frame-indifferent and works on any 3x3 F with det F > 0; only the
+ * planar fibre term needs to know which index is the skin normal: fibre_normal_axis above).
  */
 #ifndef NEEDLESIM_MATERIAL_H
 #define NEEDLESIM_MATERIAL_H
@@ -53,6 +67,9 @@ struct ns_material {
   double alpha;   /* 1, Ogden exponent (nonzero); ignored by neo-Hookean */
   double fibre_k1; /* Pa, instantaneous collagen fibre stiffness (>= 0; 0 = no fibre term, the default) */
   double fibre_k2; /* 1, collagen fibre exponent (> 0 when fibre_k1 > 0; ignored when fibre_k1 = 0) */
+  double fibre_dispersion; /* 1, GOH dispersion kappa_f about the skin plane, in [0, 1/3] when fibre_k1 > 0
+                            * (1/3 = isotropic; set it: a zeroed struct means all fibres in plane) */
+  int fibre_normal_axis;   /* index 0..2 of the skin normal in the caller's F ordering (see above) */
   int nprony;     /* 0..NS_MAX_PRONY */
   double g[NS_MAX_PRONY];   /* relative moduli, each >= 0, sum < 1 */
   double tau[NS_MAX_PRONY]; /* s, relaxation times (> 0) */
@@ -116,7 +133,8 @@ struct ns_skin_layer; /* skin.h */
  * modulus, so the long-term shear modulus is E/(2(1+nu)), the instantaneous one (mu here) is that
  * divided by g_inf = 1 - sum g_i, and kappa = E/(3(1-2nu)) (the bulk response does not relax).
  * alpha, the Prony terms and the density are copied; the fibre stiffness k1 is a long-term value
- * like E (instantaneous fibre_k1 = k1/g_inf) and k2 is copied. `model` picks the energy. NS_EINPUT with a
+ * like E (instantaneous fibre_k1 = k1/g_inf); k2 and the dispersion are copied and
+ * fibre_normal_axis is set to 0 (the mechanics module sets it from the grid). `model` picks the energy. NS_EINPUT with a
  * message naming the layer when the values are not a valid material (ns_material_check). */
 enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyper_model model,
                                       struct ns_material *m, struct ns_err *err);

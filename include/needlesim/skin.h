@@ -35,9 +35,11 @@ struct ns_skin_layer {
   struct ns_sourced shear_modulus;         /* Pa, derived mu = E/(2(1+nu)) */
   struct ns_sourced bulk_modulus;          /* Pa, derived K = E/(3(1-2nu)) */
   struct ns_sourced ogden_alpha;           /* 1, one-term Ogden exponent (2 = neo-Hookean-like) */
-  struct ns_sourced fibre_k1;              /* Pa, isotropic GOH collagen fibre stiffness, long-term
+  struct ns_sourced fibre_k1;              /* Pa, GOH collagen fibre stiffness, long-term
                                               (relaxed) value like E; 0 = no fibre term (material.h) */
   struct ns_sourced fibre_k2;              /* 1, collagen fibre exponent (> 0 when fibre_k1 > 0) */
+  struct ns_sourced fibre_dispersion;      /* 1, GOH fibre dispersion kappa about the skin plane, in
+                                              [0, 1/3]; 1/3 = isotropic (the default) (material.h) */
   int nprony;                              /* Prony terms in use (0..NS_MAX_PRONY) */
   struct ns_sourced prony_g[NS_MAX_PRONY]; /* 1, relative moduli; long-term fraction 1 - sum g */
   struct ns_sourced prony_tau[NS_MAX_PRONY]; /* s */
