@@ -111,6 +111,8 @@ static enum ns_status check_params(const struct ns_damage_params *p, struct ns_e
     return ns_err_set(err, NS_EINPUT, "damage: residual stiffness k = %g, expected 0 <= k < 1", p->k_res);
   if (!(p->broken_d > 0.0 && p->broken_d <= 1.0))
     return ns_err_set(err, NS_EINPUT, "damage: broken threshold %g, expected in (0, 1]", p->broken_d);
+  if (!(p->vol_smooth >= 0.0 && p->vol_smooth < 1.0))
+    return ns_err_set(err, NS_EINPUT, "damage: volumetric switch width %g, expected 0 <= eps < 1", p->vol_smooth);
   if (!(p->stagger_tol > 0.0) || p->stagger_max < 1 || p->active_max < 1)
     return ns_err_set(err, NS_EINPUT, "damage: staggered tolerance %g / iterations %d / active-set iterations %d",
                       p->stagger_tol, p->stagger_max, p->active_max);
@@ -236,11 +238,13 @@ static int cell_jbar(const struct ns_damage *D, const struct ns_q1cell *c, const
   return 1;
 }
 
-/* Tensile part U_+(J) = U(J) for J > 1, else 0 (U(1) = 0 for the laws of material.h). */
-static double vol_plus(const struct ns_material *mat, double J) {
+/* Tensile part U_+(J) = U(J) for J > 1, else 0 (U(1) = 0 for the laws of material.h); with
+ * params.vol_smooth = eps > 0 the smoothed U_+ of ns_voldeg_tension. */
+static double vol_plus(const struct ns_material *mat, double J, double eps) {
   if (!(J > 1.0)) return 0.0;
-  double U;
-  ns_material_vol(mat, J, &U, NULL, NULL);
+  double U, dU, d2U;
+  if (eps > 0.0) ns_voldeg_tension(mat, J, eps, &U, &dU, &d2U);
+  else ns_material_vol(mat, J, &U, NULL, NULL);
   return U;
 }
 
@@ -303,6 +307,9 @@ static int cell_extra(struct loop_args *la, int i, int j, int k) {
   const double fac = 1.0 - D->gcell[cell];
   if (fac == 0.0) return 0;
   double e;
+  if (D->p.vol_smooth > 0.0)
+    return ns_voldeg_cell_smooth(D->g, D->ndim, &D->mats[D->cell_mat[cell]], i, j, k, la->u, fac, D->p.vol_smooth,
+                                 la->R, la->K, &e);
   return ns_voldeg_cell(D->g, D->ndim, &D->mats[D->cell_mat[cell]], i, j, k, la->u, fac, NS_VOLDEG_TENSION, la->R,
                         la->K, &e);
 }
@@ -560,7 +567,7 @@ void ns_damage_driving_force(struct ns_damage *dmg, const struct ns_mech *m, dou
   compute_jbar(D, ns_mech_displacement(m));
   const int ngp = D->ngp;
   for (size_t c = 0; c < D->ncells; c++) {
-    const double up = vol_plus(&D->mats[D->cell_mat[c]], D->jbar[c]);
+    const double up = vol_plus(&D->mats[D->cell_mat[c]], D->jbar[c], D->p.vol_smooth);
     for (int q = 0; q < ngp; q++) psi[c * (size_t)ngp + (size_t)q] += up;
   }
 }
@@ -701,7 +708,10 @@ void ns_damage_energies(struct ns_damage *dmg, const struct ns_mech *m, struct n
         }
         double U = 0.0;
         ns_material_vol(mat, D->jbar[cell], &U, NULL, NULL);
-        if (degv && D->jbar[cell] > 1.0) U *= D->gcell[cell];
+        if (degv && D->jbar[cell] > 1.0) {
+          if (D->p.vol_smooth > 0.0) U -= (1.0 - D->gcell[cell]) * vol_plus(mat, D->jbar[cell], D->p.vol_smooth);
+          else U *= D->gcell[cell];
+        }
         es[cell] = sto + c.vol * U;
         ef[cell] = fr;
       }

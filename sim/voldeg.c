@@ -1,7 +1,9 @@
 /* voldeg.c — removing part of a cell's mean-dilatation volumetric energy (voldeg.h), shared by
  * damage.c and penetration.c.
  *
- *   ns_voldeg_cell  V U(Jbar) of one cell and, scaled by -fac, its residual and tangent
+ *   ns_voldeg_cell          V U(Jbar) of one cell and, scaled by -fac, its residual and tangent
+ *   ns_voldeg_cell_smooth   the same for the tensile part with a smoothed switch at Jbar = 1
+ *   ns_voldeg_tension       the smoothed tensile part U_+(J) and its derivatives
  */
 #include "voldeg.h"
 
@@ -10,9 +12,31 @@
 #include "needlesim/tensor3.h"
 #include "q1cell.h"
 
-int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
-                   const double *u, double fac, enum ns_voldeg_part part, double *residual, struct ns_smat *K,
-                   double *energy) {
+void ns_voldeg_tension(const struct ns_material *mat, double J, double eps, double *U, double *dU, double *d2U) {
+  double u0, u1, u2;
+  ns_material_vol(mat, J, &u0, &u1, &u2);
+  const double x = J - 1.0;
+  if (!(x > 0.0)) {
+    *U = *dU = *d2U = 0.0;
+  } else if (!(x < eps)) {
+    /* Beyond the ramp: U'' in full, U' and U shifted by the ramp's deficit (quadratic law). */
+    *U = u0 - 0.5 * eps * u1 + 0.15 * eps * eps * u2;
+    *dU = u1 - 0.5 * eps * u2;
+    *d2U = u2;
+  } else {
+    /* Inside the ramp, t = x / eps: U_+'' = s(t) U'', s = 3 t^2 - 2 t^3 (C1 in t), integrated twice
+     * from U_+(1) = U_+'(1) = 0. */
+    const double t = x / eps, t2 = t * t;
+    *U = u2 * eps * eps * t2 * t2 * (0.25 - 0.1 * t);
+    *dU = u2 * eps * t2 * t * (1.0 - 0.5 * t);
+    *d2U = u2 * t2 * (3.0 - 2.0 * t);
+  }
+}
+
+/* Shared body: part ALL or TENSION (eps = 0: sharp switch; eps > 0: ns_voldeg_tension). */
+static int voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
+                       const double *u, double fac, enum ns_voldeg_part part, double eps, double *residual,
+                       struct ns_smat *K, double *energy) {
   struct ns_q1cell c;
   ns_q1cell_setup(g, i, j, k, &c);
   const int nd = ndim, nen = 1 << ndim, nloc = nen * nd;
@@ -38,7 +62,8 @@ int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *
   *energy = 0.0;
   if (part == NS_VOLDEG_TENSION && !(jb > 1.0)) return 0;
   double U, dU, d2U;
-  ns_material_vol(mat, jb, &U, &dU, &d2U);
+  if (part == NS_VOLDEG_TENSION && eps > 0.0) ns_voldeg_tension(mat, jb, eps, &U, &dU, &d2U);
+  else ns_material_vol(mat, jb, &U, &dU, &d2U);
   *energy = c.vol * U;
   if (!residual || fac == 0.0) return 0;
   double bv[NS_Q1_NLOC_MAX];
@@ -84,4 +109,16 @@ int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *
     }
   }
   return 0;
+}
+
+int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
+                   const double *u, double fac, enum ns_voldeg_part part, double *residual, struct ns_smat *K,
+                   double *energy) {
+  return voldeg_cell(g, ndim, mat, i, j, k, u, fac, part, 0.0, residual, K, energy);
+}
+
+int ns_voldeg_cell_smooth(const struct ns_grid *g, int ndim, const struct ns_material *mat, int i, int j, int k,
+                          const double *u, double fac, double eps, double *residual, struct ns_smat *K,
+                          double *energy) {
+  return voldeg_cell(g, ndim, mat, i, j, k, u, fac, NS_VOLDEG_TENSION, eps, residual, K, energy);
 }

@@ -71,6 +71,9 @@ struct ns_damage_params {
   int degrade_volumetric;/* 1: degrade the tensile volumetric energy U(Jbar > 1) too (needs the
                             extra contribution ns_damage_mech_extra installed); 0: W_iso only */
   int history;           /* 1: driving force = max over committed history (Miehe 2010) */
+  double vol_smooth;     /* 1, width eps in Jbar of the smoothed tension/compression switch of the
+                            volumetric degradation (U_+'' ramps from 0 at Jbar = 1 to U'' at
+                            1 + eps, see sim/voldeg.h); 0: sharp switch at Jbar = 1 */
   double stagger_tol;    /* 1, staggered convergence: max nodal |d^(k+1) - d^(k)| */
   int stagger_max;       /* staggered iterations per load step before NS_ECONV */
   int active_max;        /* outer (Newton) iterations per damage solve before NS_ECONV */

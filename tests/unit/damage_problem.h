@@ -216,6 +216,7 @@ struct dp_notch_opts {
   int verbose;       /* print the curve */
   const char *dump;  /* NULL, or a file for the final field: "r z d" per node */
   double k_res;      /* residual stiffness (0: the module default) */
+  double vol_smooth; /* width of the smoothed volumetric switch (params.vol_smooth; 0: sharp) */
 };
 
 struct dp_notch_result {
@@ -331,6 +332,7 @@ static inline struct dp_notch_result dp_notch(const struct dp_notch_opts *o) {
   struct ns_damage_params dpar = ns_damage_params_defaults();
   dpar.model = o->model;
   if (o->k_res > 0.0) dpar.k_res = o->k_res;
+  dpar.vol_smooth = o->vol_smooth;
   dpar.stagger_tol = 1e-4;
   dpar.stagger_max = 2000;
   if (ns_mech_create(g, mats, 2, ids, &mo, &m, &err) != NS_OK ||

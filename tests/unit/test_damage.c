@@ -5,6 +5,8 @@
  *                               nodal profile vs the closed forms (1 - |x|/2l)^2, cosh / exp
  *   extra_tangent_*             the volumetric-degradation extra contribution: tangent x random
  *                               vector == central difference of its residual; symmetric
+ *   extra_tangent_smooth        the same with the smoothed tension/compression switch (vol_smooth)
+ *   vol_switch_smooth           the smoothed tensile part U_+(J) against hand-derived values
  *   bar_at1_elastic_limit       homogeneous bar: peak stress = sqrt(3 G_c E / (8 l)) (small strain)
  *   bar_at1_softening           homogeneous finite-strain bar: d and force along the elastic and
  *                               softening branches vs the closed-form homogeneous solution
@@ -25,6 +27,7 @@
 #include <cmocka.h>
 
 #include "damage_problem.h"
+#include "voldeg.h"
 
 /* ---- 1. profiles --------------------------------------------------------------------------- */
 
@@ -83,7 +86,7 @@ static double rnd(uint64_t *s) {
   return (double)((*s * 2685821657736338717ULL) >> 11) / 4503599627370496.0 - 1.0;
 }
 
-static void extra_tangent(enum ns_geometry geom) {
+static void extra_tangent(enum ns_geometry geom, double smooth) {
   const int ndim = geom == NS_GEOM_AXISYMMETRIC ? 2 : 3;
   int cells[3] = {4, ndim == 3 ? 3 : 4, 3};
   double *x[3] = {NULL, NULL, NULL};
@@ -104,6 +107,7 @@ static void extra_tangent(enum ns_geometry geom) {
   struct ns_material mats[2] = {dp_neo(1.0e5, 0.45), dp_neo(3.0e4, 0.3)};
   struct ns_damage_layer lays[2] = {{3.0, 1e-4}, {7.0, 2e-4}};
   struct ns_damage_params p = ns_damage_params_defaults();
+  p.vol_smooth = smooth;
   struct ns_damage *D = NULL;
   struct ns_mech *m = NULL;
   struct ns_err err = NS_ERR_INIT;
@@ -148,8 +152,8 @@ static void extra_tangent(enum ns_geometry geom) {
     den = fmax(den, fabs(Kv[i]));
     rmax = fmax(rmax, fabs(R0[i]));
   }
-  printf("# extra tangent %s: max |K v - FD| = %.3e of %.3e; max |f_extra| = %.3e N; asymmetry %.2e\n",
-         ndim == 3 ? "3D" : "axisym", num, den, rmax, ns_smat_asymmetry(K));
+  printf("# extra tangent %s, switch width %g: max |K v - FD| = %.3e of %.3e; max |f_extra| = %.3e N; asymmetry %.2e\n",
+         ndim == 3 ? "3D" : "axisym", smooth, num, den, rmax, ns_smat_asymmetry(K));
   assert_true(rmax > 0.0); /* the contribution is active */
   /* Central difference error ~ eps^2 * third derivative plus round-off ~1e-16 |R| / eps: 1e-6
    * relative is far above both and far below any wrong term. */
@@ -179,12 +183,53 @@ static void extra_tangent(enum ns_geometry geom) {
 
 static void extra_tangent_axisym(void **state) {
   (void)state;
-  extra_tangent(NS_GEOM_AXISYMMETRIC);
+  extra_tangent(NS_GEOM_AXISYMMETRIC, 0.0);
+}
+
+/* Smoothed switch (params.vol_smooth): width 0.2 puts the cells' Jbar ~ 1.11 inside the ramp, so
+ * the ramp's U_+' and U_+'' are what the central difference checks. */
+static void extra_tangent_smooth(void **state) {
+  (void)state;
+  extra_tangent(NS_GEOM_AXISYMMETRIC, 0.2);
+  extra_tangent(NS_GEOM_3D, 0.2);
+}
+
+/* The smoothed tensile part against hand-derived values (quadratic law, U'' = kappa):
+ * U_+ = 0 for J <= 1; in the ramp t = (J-1)/eps: U_+ = kappa eps^2 (t^4/4 - t^5/10),
+ * U_+' = kappa eps (t^3 - t^4/2), U_+'' = kappa (3 t^2 - 2 t^3); beyond it
+ * U_+ = (kappa/2)((J-1)^2 - eps (J-1) + 0.3 eps^2); derivatives against central differences
+ * (continuity across J = 1 and J = 1 + eps included). */
+static void vol_switch_smooth(void **state) {
+  (void)state;
+  const struct ns_material mat = dp_neo(1.0e6, 0.45);
+  const double kap = mat.kappa, eps = 1e-2;
+  double U, dU, d2U;
+  ns_voldeg_tension(&mat, 0.995, eps, &U, &dU, &d2U);
+  assert_true(U == 0.0 && dU == 0.0 && d2U == 0.0);
+  ns_voldeg_tension(&mat, 1.005, eps, &U, &dU, &d2U); /* t = 1/2 */
+  assert_true(fabs(U - kap * eps * eps * (0.0625 / 4.0 - 0.03125 / 10.0)) <= 1e-12 * kap * eps * eps);
+  assert_true(fabs(dU - kap * eps * (0.125 - 0.0625 / 2.0)) <= 1e-12 * kap * eps);
+  assert_true(fabs(d2U - 0.5 * kap) <= 1e-12 * kap);
+  ns_voldeg_tension(&mat, 1.3, eps, &U, &dU, &d2U);
+  assert_true(fabs(U - 0.5 * kap * (0.09 - 0.3 * eps + 0.3 * eps * eps)) <= 1e-12 * kap);
+  assert_true(fabs(dU - kap * (0.3 - 0.5 * eps)) <= 1e-12 * kap && d2U == kap);
+  /* Central differences with step 1e-6 eps: truncation ~1e-12 eps^2 U''', round-off ~1e-16 U /
+   * 1e-6 eps; 1e-6 relative is above both and below any wrong coefficient. */
+  const double hJ = 1e-6 * eps;
+  for (double J = 1.0 - 0.5 * eps; J < 1.0 + 2.0 * eps; J += 0.125 * eps) {
+    double Up, dUp, d2Up, Um, dUm, d2Um;
+    ns_voldeg_tension(&mat, J + hJ, eps, &Up, &dUp, &d2Up);
+    ns_voldeg_tension(&mat, J - hJ, eps, &Um, &dUm, &d2Um);
+    ns_voldeg_tension(&mat, J, eps, &U, &dU, &d2U);
+    assert_true(fabs((Up - Um) / (2.0 * hJ) - dU) <= 1e-6 * kap * eps);
+    assert_true(fabs((dUp - dUm) / (2.0 * hJ) - d2U) <= 1e-6 * kap);
+    assert_true(d2U >= 0.0 && d2U <= kap); /* U - c U_+ stays convex for 0 <= c <= 1 */
+  }
 }
 
 static void extra_tangent_3d(void **state) {
   (void)state;
-  extra_tangent(NS_GEOM_3D);
+  extra_tangent(NS_GEOM_3D, 0.0);
 }
 
 /* ---- 3. homogeneous bar -------------------------------------------------------------------- */
@@ -437,6 +482,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(profile_at1),          cmocka_unit_test(profile_at2),
       cmocka_unit_test(extra_tangent_axisym), cmocka_unit_test(extra_tangent_3d),
+      cmocka_unit_test(extra_tangent_smooth),
+      cmocka_unit_test(vol_switch_smooth),
       cmocka_unit_test(bar_at1_elastic_limit), cmocka_unit_test(bar_at1_softening),
       cmocka_unit_test(notch_energy_balance), cmocka_unit_test(threads_bitwise),
       cmocka_unit_test(bad_input),
