@@ -93,6 +93,19 @@ static double det3(const double F[9]) {
   return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
 }
 
+/* F^-T (row-major) of F with determinant J, by cofactors. */
+static void inverse_transpose(const double F[9], double J, double FiT[9]) {
+  FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
+  FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
+  FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
+  FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
+  FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
+  FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
+  FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
+  FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
+  FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+}
+
 static void matmul3(const double A[9], const double B[9], double C[9]) {
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) C[3 * i + j] = A[3 * i] * B[j] + A[3 * i + 1] * B[3 + j] + A[3 * i + 2] * B[6 + j];
@@ -125,15 +138,7 @@ static int total_PA(const struct ns_material *m, const double F[9], double P[9],
   double J = det3(F), dU, d2U;
   ns_material_vol(m, J, NULL, &dU, &d2U);
   double FiT[9];
-  FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
-  FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
-  FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
-  FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
-  FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
-  FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
-  FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
-  FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
-  FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+  inverse_transpose(F, J, FiT);
   for (int i = 0; i < 9; i++) P[i] += J * dU * FiT[i];
   if (A) /* d(J U' F^-T)/dF = J (U' + J U'') F^-T (x) F^-T - J U' F^-T_iL F^-T_kJ */
     for (int i = 0; i < 3; i++)
@@ -1102,15 +1107,7 @@ static void test_planar_isotropic_limit(void **st) {
       assert_int_equal(ns_material_iso(&base, F, P0, NULL, &W0), 0);
       assert_int_equal(ns_material_iso(&m, F, P1, NULL, &W1), 0);
       for (int i = 0; i < 9; i++) I1 += F[i] * F[i];
-      FiT[0] = (F[4] * F[8] - F[5] * F[7]) / J;
-      FiT[1] = (F[5] * F[6] - F[3] * F[8]) / J;
-      FiT[2] = (F[3] * F[7] - F[4] * F[6]) / J;
-      FiT[3] = (F[2] * F[7] - F[1] * F[8]) / J;
-      FiT[4] = (F[0] * F[8] - F[2] * F[6]) / J;
-      FiT[5] = (F[1] * F[6] - F[0] * F[7]) / J;
-      FiT[6] = (F[1] * F[5] - F[2] * F[4]) / J;
-      FiT[7] = (F[2] * F[3] - F[0] * F[5]) / J;
-      FiT[8] = (F[0] * F[4] - F[1] * F[3]) / J;
+      inverse_transpose(F, J, FiT);
       const double Jm23 = pow(J, -2.0 / 3.0), E = (Jm23 * I1 - 3.0) / 3.0;
       const double w1 = PL_K1 / 3.0 * E * exp(PL_K2 * E * E);
       double Pw[9];
