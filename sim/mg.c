@@ -4,6 +4,8 @@
  *   ns_mg_setup    Dirichlet detection, (3D) layer-interface detection and, when they moved, a
  *                  rebuilt hierarchy, Galerkin operators P^T A P, line factorisations, coarse LU
  *   ns_mg_vcycle   one cycle x <- x + V(b - A x) (W-cycle below the finest level, see mg_impl.h)
+ *   ns_mg_solve_direct  banded LU solve of the finest operator (the fallback of a failed Krylov
+ *                  solve on small 2D systems)
  *   ns_mg_levels   number of levels
  *   ns_mg_free     release everything (NULL is a no-op)
  *
@@ -36,6 +38,8 @@
 
 #include "mg_impl.h"
 #include "needlesim/vec.h"
+
+static size_t stencil_band(const struct ns_grid *g, int nc);
 
 /* Direction triples of the stencil entries and of the 3^ndim support offsets. */
 static void stencil_dirs(int ndim, int dir[27][3]) {
@@ -382,11 +386,7 @@ static enum ns_status create_impl(const struct ns_grid *fine, int ncomp, const s
     const size_t nd = gc->nnodes * (size_t)ncomp;
     mg->direct = nd <= NS_MG_DIRECT_MAX;
     if (mg->direct) {
-      /* Bandwidth: the largest node-index offset of the 9/27-point stencil, in unknowns. */
-      const size_t line = (size_t)gc->n[0], plane = line * (size_t)gc->n[1];
-      const size_t off = gc->ndim == 3 ? plane + line + 1 : line + 1;
-      mg->band = off * (size_t)ncomp + (size_t)ncomp - 1;
-      if (mg->band > nd - 1) mg->band = nd - 1;
+      mg->band = stencil_band(gc, ncomp);
       mg->lu = gsl_matrix_alloc(nd, 3 * mg->band + 1);
       mg->piv = gsl_vector_uint_alloc(nd);
       mg->cb = gsl_vector_alloc(nd);
@@ -743,13 +743,13 @@ static void coarse_mask(const struct ns_mg_level *F, struct ns_mg_level *C, int 
   }
 }
 
-static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
-  const struct ns_mg_level *L = &mg->lev[mg->nlev - 1];
-  const struct ns_grid *g = L->g;
-  const int nc = mg->ncomp, ndim = g->ndim, ns = ndim == 2 ? 9 : 27;
+/* Band storage of a structured operator (GSL layout, after LAPACK dgbtrf: A(i, j) at row j,
+ * column 2 band + i - j) into lu, which has 3 band + 1 columns. */
+static void band_assemble(const struct ns_smat *A, const struct ns_grid *g, int nc, size_t band, gsl_matrix *lu) {
+  const int ndim = g->ndim, ns = ndim == 2 ? 9 : 27;
   int dir[27][3];
   stencil_dirs(ndim, dir);
-  gsl_matrix_set_zero(mg->lu);
+  gsl_matrix_set_zero(lu);
   for (size_t node = 0; node < g->nnodes; node++) {
     int ijk[3];
     node_ijk(g, node, ijk);
@@ -761,14 +761,27 @@ static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
       }
       if (!in) continue;
       size_t col = ns_grid_index(g, nb[0], nb[1], nb[2]);
-      /* Band layout (GSL, after LAPACK dgbtrf): A(i, j) at row j, column 2 band + i - j. */
       for (int r = 0; r < nc; r++)
         for (int c = 0; c < nc; c++) {
           const size_t i = node * (size_t)nc + (size_t)r, j = col * (size_t)nc + (size_t)c;
-          gsl_matrix_set(mg->lu, j, 2 * mg->band + i - j, L->A->a[node * L->A->bs + (size_t)(s * nc * nc + r * nc + c)]);
+          gsl_matrix_set(lu, j, 2 * band + i - j, A->a[node * A->bs + (size_t)(s * nc * nc + r * nc + c)]);
         }
     }
   }
+}
+
+/* Bandwidth (in unknowns) of the 9/27-point stencil on grid g: the largest node-index offset. */
+static size_t stencil_band(const struct ns_grid *g, int nc) {
+  const size_t line = (size_t)g->n[0], plane = line * (size_t)g->n[1];
+  const size_t off = g->ndim == 3 ? plane + line + 1 : line + 1;
+  const size_t nd = g->nnodes * (size_t)nc;
+  const size_t band = off * (size_t)nc + (size_t)nc - 1;
+  return band > nd - 1 ? nd - 1 : band;
+}
+
+static enum ns_status coarse_factor(struct ns_mg *mg, struct ns_err *err) {
+  const struct ns_mg_level *L = &mg->lev[mg->nlev - 1];
+  band_assemble(L->A, L->g, mg->ncomp, mg->band, mg->lu);
   /* LU_band_decomp reports errors only for inconsistent sizes; singularity shows as a zero pivot
    * (U's diagonal: column 2 band). */
   int gs = gsl_linalg_LU_band_decomp(mg->lu->size1, mg->band, mg->band, mg->lu, mg->piv);
@@ -943,4 +956,69 @@ enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct
   struct ns_linsolve_opts o = ns_linsolve_defaults();
   vcycle_level(mg, 0, b, x, o.pre_smooth, o.post_smooth);
   return NS_OK;
+}
+
+/* Largest band matrix ns_mg_solve_direct factors [bytes]: 64 MiB holds the axisymmetric grids of
+ * the studies (33 x 89 nodes, 2 unknowns: 5874 x 211 doubles, 9.9 MB) with room to spare, and
+ * excludes 3D grids (a 17^3 grid already needs 3 x 650 x 9826 doubles, 153 MB). */
+#define NS_MG_DIRECT_FINE_BYTES ((size_t)64 << 20)
+
+enum ns_status ns_mg_solve_direct(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
+                                  struct ns_linsolve_info *info, struct ns_err *err) {
+  struct ns_linsolve_info dummy;
+  if (!info) info = &dummy;
+  info->iterations = 0;
+  info->rnorm0 = info->rnorm = 0.0;
+  info->converged = 0;
+  if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: ns_mg_solve_direct before a successful ns_mg_setup");
+  const struct ns_linsolve_opts o = opts ? *opts : ns_linsolve_defaults();
+  const struct ns_smat *A = mg->lev[0].A;
+  const struct ns_grid *g = mg->lev[0].g;
+  const size_t nd = g->nnodes * (size_t)mg->ncomp, band = stencil_band(g, mg->ncomp);
+  if (nd * (3 * band + 1) * sizeof(double) > NS_MG_DIRECT_FINE_BYTES)
+    return ns_err_set(err, NS_EINPUT, "mg: direct solve of %zu unknowns (bandwidth %zu) exceeds %zu MiB", nd, band,
+                      NS_MG_DIRECT_FINE_BYTES >> 20);
+  gsl_matrix *lu = gsl_matrix_alloc(nd, 3 * band + 1);
+  gsl_vector_uint *piv = gsl_vector_uint_alloc(nd);
+  gsl_vector *c = gsl_vector_alloc(nd);
+  double *r = malloc(nd * sizeof(double));
+  enum ns_status st = NS_OK;
+  if (!lu || !piv || !c || !r) {
+    st = ns_err_set(err, NS_ENOMEM, "mg: out of memory for the %zu-unknown band matrix (bandwidth %zu)", nd, band);
+    goto done;
+  }
+  band_assemble(A, g, mg->ncomp, band, lu);
+  if (gsl_linalg_LU_band_decomp(nd, band, band, lu, piv) != GSL_SUCCESS) {
+    st = ns_err_set(err, NS_ECONV, "mg: LU of the operator failed");
+    goto done;
+  }
+  for (size_t i = 0; i < nd; i++)
+    if (gsl_matrix_get(lu, i, 2 * band) == 0.0) {
+      st = ns_err_set(err, NS_ECONV, "mg: the operator is singular (zero pivot at dof %zu)", i);
+      goto done;
+    }
+  ns_smat_residual(A, b, x, r);
+  info->rnorm0 = ns_vec_norm2(nd, r);
+  const double tol = fmax(o.rtol * info->rnorm0, o.atol);
+  info->rnorm = info->rnorm0;
+  /* x += LU^-1 (b - A x), then one step of iterative refinement with the same factors (partial
+   * pivoting on an ill-conditioned operator leaves a residual of eps cond(A) relative). */
+  for (int it = 0; it < 2 && !(info->rnorm <= tol); it++) {
+    for (size_t i = 0; i < nd; i++) gsl_vector_set(c, i, r[i]);
+    gsl_linalg_LU_band_svx(band, band, lu, piv, c);
+    for (size_t i = 0; i < nd; i++) x[i] += gsl_vector_get(c, i);
+    ns_smat_residual(A, b, x, r);
+    info->rnorm = ns_vec_norm2(nd, r);
+    info->iterations = it + 1;
+  }
+  info->converged = info->rnorm <= tol;
+  if (!info->converged)
+    st = ns_err_set(err, NS_ECONV, "mg: direct solve left the residual %g of %g (tolerance %g)", info->rnorm,
+                    info->rnorm0, tol);
+done:
+  if (lu) gsl_matrix_free(lu);
+  if (piv) gsl_vector_uint_free(piv);
+  if (c) gsl_vector_free(c);
+  free(r);
+  return st;
 }

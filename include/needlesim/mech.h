@@ -185,6 +185,7 @@ struct ns_mech_stats {
   double t_linear;    /* wall seconds in linear solves, multigrid set-up included */
   double t_mg_setup;  /* of which multigrid set-up (coarse operators, smoother data) */
   double t_total;     /* wall seconds inside ns_mech_step */
+  long direct_solves; /* failed Krylov solves replaced by a banded LU (ns_mg_solve_direct) */
 };
 
 struct ns_mech; /* opaque */

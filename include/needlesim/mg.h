@@ -61,6 +61,15 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
 enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
                            struct ns_linsolve_info *info, struct ns_err *err);
 
+/* Solve A x = b (A as given to the last ns_mg_setup) by a banded LU of A with partial pivoting
+ * and one step of iterative refinement: the fallback when a Krylov solve fails on an indefinite
+ * or badly preconditioned operator (docs/penetration.md section 5 item 12). Only for systems whose
+ * band matrix fits in 64 MiB (axisymmetric grids; NS_EINPUT otherwise); x holds the initial guess
+ * on entry; info as ns_mg_solve (iterations: LU solves). NS_ECONV when the operator is singular
+ * or the tolerances are not met. */
+enum ns_status ns_mg_solve_direct(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
+                                  struct ns_linsolve_info *info, struct ns_err *err);
+
 /* One multigrid cycle as a stand-alone iteration x <- x + V(b - A x) (benchmarks measure its
  * factor); the same cycle preconditions the Krylov solvers. */
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err);
