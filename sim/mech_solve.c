@@ -211,8 +211,9 @@ static enum ns_status newton(struct ns_mech *m, double t1, double dt, struct new
         if (!m->mask[i]) m->du[i] = 0.0;
       s = ns_mg_solve(m->mg, m->rhs, m->du, &lo, &info, &e2);
     }
-    if (s == NS_ECONV && !(info.rnorm <= LINEAR_ACCEPT * info.rnorm0)) {
-      /* The Krylov solve failed: on the crushed-core penetration states the multigrid
+    if (s == NS_ECONV && !(info.rnorm <= LINEAR_ACCEPT * info.rnorm0) && info.iterations < lo.max_iter) {
+      /* The Krylov solve stopped early (breakdown, stagnation, divergence; a solve that used its
+       * max_iter iterations fails as configured, numerics.linear_max_iter): on the crushed-core penetration states the multigrid
        * preconditioned operator A M has eigenvalues up to 1e12-1e14 (AM is ~1 elsewhere), so
        * GMRES's recurrence residual reaches 1e-15 while the true one stays at or above its start
        * (docs/penetration.md section 5 item 12). Small (axisymmetric) systems are solved once
