@@ -271,11 +271,8 @@ static enum ns_status gmres(struct ns_mg *mg, const double *b, double *x, const 
 enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
                            struct ns_linsolve_info *info, struct ns_err *err) {
   struct ns_linsolve_info dummy;
-  if (!info) info = &dummy;
-  info->iterations = 0;
-  info->rnorm0 = info->rnorm = 0.0;
-  info->converged = 0;
-  if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: ns_mg_solve before a successful ns_mg_setup");
+  const enum ns_status s0 = ns_mg_solve_begin(mg, "ns_mg_solve", &info, &dummy, err);
+  if (s0 != NS_OK) return s0;
   struct ns_linsolve_opts o = opts ? *opts : ns_linsolve_defaults();
   if (o.method == NS_KRYLOV_GMRES) return gmres(mg, b, x, &o, info, err);
   if (ns_mg_prec_variable(mg)) return fcg(mg, b, x, &o, info, err);

@@ -966,11 +966,8 @@ enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct
 enum ns_status ns_mg_solve_direct(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
                                   struct ns_linsolve_info *info, struct ns_err *err) {
   struct ns_linsolve_info dummy;
-  if (!info) info = &dummy;
-  info->iterations = 0;
-  info->rnorm0 = info->rnorm = 0.0;
-  info->converged = 0;
-  if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: ns_mg_solve_direct before a successful ns_mg_setup");
+  const enum ns_status s0 = ns_mg_solve_begin(mg, "ns_mg_solve_direct", &info, &dummy, err);
+  if (s0 != NS_OK) return s0;
   const struct ns_linsolve_opts o = opts ? *opts : ns_linsolve_defaults();
   const struct ns_smat *A = mg->lev[0].A;
   const struct ns_grid *g = mg->lev[0].g;

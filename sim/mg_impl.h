@@ -193,4 +193,16 @@ void ns_mg_vcycle_sweeps(struct ns_mg *mg, const double *b, double *x, int pre, 
 /* z = V(r) with a zero initial guess on the finest level. */
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post);
 
+/* Start of a solve entry point (ns_mg_solve, ns_mg_solve_direct): *info (or *dummy when info is
+ * NULL) is zeroed and returned; NS_EINTERNAL in err when the hierarchy has no successful setup. */
+static inline enum ns_status ns_mg_solve_begin(const struct ns_mg *mg, const char *who, struct ns_linsolve_info **info,
+                                               struct ns_linsolve_info *dummy, struct ns_err *err) {
+  if (!*info) *info = dummy;
+  (*info)->iterations = 0;
+  (*info)->rnorm0 = (*info)->rnorm = 0.0;
+  (*info)->converged = 0;
+  if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: %s before a successful ns_mg_setup", who);
+  return NS_OK;
+}
+
 #endif /* NEEDLESIM_MG_IMPL_H */
