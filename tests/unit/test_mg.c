@@ -413,9 +413,18 @@ static void test_dirichlet_untouched(void **state) {
 
 /* --- GMRES on a nonsymmetric operator --------------------------------------------------------- */
 
-/* Layered elasticity plus a Q1 convection term on every component (a stand-in for the
- * nonsymmetric tangents of friction and follower loads): convection entries ~ v h^2 against
- * stiffness entries ~ E h, with v chosen so that v h / E ~ 0.5 in the largest hypodermis cells. */
+/* The 16 x 16 axisymmetric layered skin operator (contrast 1e2, nu 0.4) with its Dirichlet rows,
+ * shared by the Krylov stagnation and direct-solve tests. */
+static struct ns_smat *skin16_operator(struct ns_testops_problem *p) {
+  assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, 16, 16, 1e2, 0.4, p), 0);
+  struct ns_err err = NS_ERR_INIT;
+  struct ns_smat *A = NULL;
+  assert_int_equal(ns_smat_create(p->g, p->g->ndim, &A, &err), NS_OK);
+  ns_testops_elasticity(A, p->E, p->nu);
+  ns_smat_dirichlet(A, p->mask);
+  return A;
+}
+
 /* Krylov stopping at stagnation: GMRES asked for a tolerance below round-off (rtol 1e-30) reaches
  * the round-off floor and then stops at the first restart cycle that does not lower the true
  * residual (the same residual builds the same space, so it never would), with NS_ECONV, long
@@ -423,13 +432,9 @@ static void test_dirichlet_untouched(void **state) {
 static void test_krylov_stagnation(void **state) {
   (void)state;
   struct ns_testops_problem p;
-  assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, 16, 16, 1e2, 0.4, &p), 0);
+  struct ns_smat *A = skin16_operator(&p);
   const struct ns_grid *g = p.g;
   struct ns_err err = NS_ERR_INIT;
-  struct ns_smat *A = NULL;
-  assert_int_equal(ns_smat_create(g, g->ndim, &A, &err), NS_OK);
-  ns_testops_elasticity(A, p.E, p.nu);
-  ns_smat_dirichlet(A, p.mask);
   struct ns_mg *mg = NULL;
   assert_int_equal(ns_mg_create(g, g->ndim, &mg, &err), NS_OK);
   assert_int_equal(ns_mg_setup(mg, A, &err), NS_OK);
@@ -452,6 +457,9 @@ static void test_krylov_stagnation(void **state) {
   ns_testops_problem_free(&p);
 }
 
+/* Layered elasticity plus a Q1 convection term on every component (a stand-in for the
+ * nonsymmetric tangents of friction and follower loads): convection entries ~ v h^2 against
+ * stiffness entries ~ E h, with v chosen so that v h / E ~ 0.5 in the largest hypodermis cells. */
 static void test_gmres_nonsymmetric(void **state) {
   (void)state;
   for (int geom = 0; geom < 2; geom++) {
@@ -503,13 +511,9 @@ static void test_gmres_nonsymmetric(void **state) {
 static void test_direct_indefinite(void **state) {
   (void)state;
   struct ns_testops_problem p;
-  assert_int_equal(ns_testops_skin(NS_GEOM_AXISYMMETRIC, 16, 16, 1e2, 0.4, &p), 0);
+  struct ns_smat *A = skin16_operator(&p);
   const struct ns_grid *g = p.g;
   struct ns_err err = NS_ERR_INIT;
-  struct ns_smat *A = NULL;
-  assert_int_equal(ns_smat_create(g, g->ndim, &A, &err), NS_OK);
-  ns_testops_elasticity(A, p.E, p.nu);
-  ns_smat_dirichlet(A, p.mask);
   const int nc = A->ncomp, sc = 4; /* centre entry of the 9-point stencil */
   double dsum = 0.0;
   size_t nfree = 0;
