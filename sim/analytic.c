@@ -48,13 +48,14 @@
  * converges to the last representable bit since h is monotone there.
  *
  * Homogeneous states. The principal Cauchy stresses of the decoupled law are
- *   sigma_a = (2 mu/(alpha J)) (lbar_a^alpha - (1/3) sum_b lbar_b^alpha) + kappa (J - 1)
- * (derived from W = (2 mu/alpha^2) sum (lbar^alpha - 1) + (kappa/2)(J - 1)^2 via
- * sigma_a = (l_a/J) dW/dl_a; alpha = 2 is neo-Hookean). The free stretch of uniaxial or
+ *   sigma_a = (2 mu/(alpha J)) (lbar_a^alpha - (1/3) sum_b lbar_b^alpha) + U'(J)
+ * (derived from W = (2 mu/alpha^2) sum (lbar^alpha - 1) + U(J) via sigma_a = (l_a/J) dW/dl_a;
+ * alpha = 2 is neo-Hookean; U'(J) = kappa (J - 1) for the quadratic volumetric law and
+ * (kappa/2)(J - 1/J) for the logarithmic one, material.h). The free stretch of uniaxial or
  * equibiaxial stress is the root of the free principal stress, bracketed by doubling/halving from
  * the isochoric guess and found by bisection to the last bit. The nominal stress is evaluated as
  * J (sigma_1 - sigma_free)/l_1, which is exact at the root and free of the cancellation in
- * kappa (J - 1) when kappa >> mu.
+ * U'(J) when kappa >> mu.
  */
 #include "needlesim/analytic.h"
 
@@ -232,7 +233,9 @@ void ns_analytic_principal_cauchy(const struct ns_material *m, const double l[3]
     pw[a] = pow(l[a] * Jm13, alpha);
     mean += pw[a] / 3.0;
   }
-  for (int a = 0; a < 3; a++) sig[a] = 2.0 * m->mu / (alpha * J) * (pw[a] - mean) + m->kappa * (J - 1.0);
+  /* Pressure U'(J) of the volumetric law, written out here (not taken from material.c). */
+  const double dU = m->vol_law == NS_VOL_LOGARITHMIC ? 0.5 * m->kappa * (J - 1.0 / J) : m->kappa * (J - 1.0);
+  for (int a = 0; a < 3; a++) sig[a] = 2.0 * m->mu / (alpha * J) * (pw[a] - mean) + dU;
 }
 
 /* Free principal stress sigma_free as a function of the free stretch x: the loading pattern is
@@ -276,7 +279,7 @@ static enum ns_status solve_free(const struct ns_material *m, int biaxial, doubl
   double l[3] = {s, biaxial ? s : x, x}, sig[3];
   ns_analytic_principal_cauchy(m, l, sig);
   if (x_out) *x_out = x;
-  /* sigma_free vanishes at the root up to rounding of kappa (J - 1), which for nearly
+  /* sigma_free vanishes at the root up to rounding of U'(J), which for nearly
    * incompressible materials (kappa >> mu) is large compared with the stress itself; subtracting
    * it removes the volumetric term exactly, so the nominal stress keeps full relative accuracy. */
   if (nominal) *nominal = l[0] * l[1] * l[2] * (sig[0] - sig[2]) / s;

@@ -5,7 +5,9 @@
  *   ns_material_check        validate a parameter set
  *   ns_material_from_layer   build a material from a resolved skin layer (E, nu, alpha, Prony)
  *   ns_material_iso          isochoric stress P = dW/dF, tangent A = dP/dF, energy W
- *   ns_material_vol          volumetric U(J) = (kappa/2)(J-1)^2 and its derivatives
+ *   ns_material_vol          volumetric U(J) (quadratic or logarithmic law) and its derivatives
+ *   ns_material_vol_checked  the same, nonzero for J <= 0 or a non-finite result
+ *   ns_vol_law_name          "quadratic", "logarithmic"
  *   ns_material_state_size   doubles of QLV history per quadrature point
  *   ns_material_state_init   history of an undeformed point
  *   ns_material_iso_visco    QLV (Prony) isochoric stress with its consistent tangent
@@ -48,6 +50,12 @@
  * the tangent takes the tension side's value k1 G (x) G while P_f = W_f = 0, so Newton steps from
  * rest see the fibres. The fibre S_f = F^-1 P_f =
  * 2 w1 J^(-2/3) (H - (h/3) C^-1) adds to the instantaneous isochoric S_e that QLV sees.
+ *
+ * Volumetric laws (header): quadratic U = (kappa/2) d^2 with d = J - 1; logarithmic
+ * U = (kappa/4)(J^2 - 1 - 2 ln J) = (kappa/4)(d^2 + 2 (d - ln(1 + d))), U' = (kappa/2) d (J + 1)/J
+ * (no cancellation near J = 1), U'' = (kappa/2)(1 + 1/J^2). d - ln(1 + d) = d^2/2 - d^3/3 + ... loses
+ * digits to cancellation as d -> 0, so below |d| = 0.1 it is summed as that series; above, U is
+ * evaluated from J and ln J directly.
  *
  * QLV: S_iso = g_inf S_e + sum_i H_i with the recursive Prony update in the header. Writing
  * gamma_i = (1 - exp(-dt/tau_i))/(dt/tau_i), the new stress is S = beta S_e(F) + R with
@@ -166,6 +174,8 @@ enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err
     return ns_err_set(err, NS_EINPUT, "material: shear modulus mu must be finite and > 0 Pa, got %g", m->mu);
   if (!(isfinite(m->kappa) && m->kappa > 0.0))
     return ns_err_set(err, NS_EINPUT, "material: bulk modulus kappa must be finite and > 0 Pa, got %g", m->kappa);
+  if ((unsigned)m->vol_law >= NS_NVOL_LAWS)
+    return ns_err_set(err, NS_EINPUT, "material: unknown volumetric law %d", (int)m->vol_law);
   if (m->model == NS_HYPER_OGDEN && !(isfinite(m->alpha) && m->alpha != 0.0))
     return ns_err_set(err, NS_EINPUT, "material: Ogden exponent alpha must be finite and nonzero, got %g", m->alpha);
   if (!(isfinite(m->fibre_k1) && m->fibre_k1 >= 0.0))
@@ -232,6 +242,7 @@ enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyp
   m->fibre_dispersion = L->fibre_dispersion.value;
   m->fibre_normal_axis = 0; /* set by the mechanics module from the grid (material.h) */
   m->density = L->density.value;
+  m->vol_law = L->volumetric_law;
   enum ns_status s = ns_material_check(m, err);
   if (s != NS_OK) return ns_err_prefix(err, "layer %s: ", name);
   return NS_OK;
@@ -426,11 +437,60 @@ int ns_material_iso(const struct ns_material *m, const double F[9], double P[9],
   return iso_eval(m, F, P, A, W, NULL);
 }
 
+/* Below this |J - 1| the logarithmic law sums d - ln(1 + d) as its series (file comment): the closed
+ * form loses about log10(1/|d|) digits there, the series converges like 0.1^k. */
+#define NS_VOL_LOG_SERIES_D 0.1
+/* Terms of that series after d^2/2 (up to d^17/17): the first one left out, d^18/18, is below
+ * 0.1^16 / 9 ~ 1e-17 relative to d^2/2. */
+#define NS_VOL_LOG_SERIES_TERMS 16
+
+/* (J^2 - 1 - 2 ln J)/2 = d^2/2 + d - ln(1 + d) with d = J - 1, accurate to rounding for all J > 0:
+ * near J = 1 through the series of d - ln(1 + d) (file comment); elsewhere from J itself (not from
+ * d, since 1 + d loses the low digits of a tiny J: J = 1e-12 would give ln J wrong by ~1e-4). */
+static double vol_log_half(double J) {
+  const double d = J - 1.0;
+  if (fabs(d) >= NS_VOL_LOG_SERIES_D) return 0.5 * d * (J + 1.0) - log(J);
+  /* sum_{k >= 2} (-1)^k d^k / k, summed from the smallest term up. */
+  double s = 0.0;
+  for (int k = NS_VOL_LOG_SERIES_TERMS + 1; k >= 2; k--) s = s * d + ((k % 2) ? -1.0 : 1.0) / (double)k;
+  return 0.5 * d * d + s * d * d;
+}
+
 void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
-  double d = J - 1.0;
-  if (U) *U = 0.5 * m->kappa * d * d;
-  if (dU) *dU = m->kappa * d;
-  if (d2U) *d2U = m->kappa;
+  const double d = J - 1.0, k = m->kappa;
+  if (m->vol_law != NS_VOL_LOGARITHMIC) {
+    if (U) *U = 0.5 * k * d * d;
+    if (dU) *dU = k * d;
+    if (d2U) *d2U = k;
+    return;
+  }
+  if (!(J > 0.0)) {
+    /* Outside the domain: the limits as J -> 0+ (header), also for a NaN J (never a NaN out). */
+    if (U) *U = HUGE_VAL;
+    if (dU) *dU = -HUGE_VAL;
+    if (d2U) *d2U = HUGE_VAL;
+    return;
+  }
+  if (U) *U = 0.5 * k * vol_log_half(J);
+  if (dU) *dU = 0.5 * k * d * (J + 1.0) / J;
+  if (d2U) *d2U = 0.5 * k * (1.0 + 1.0 / (J * J));
+}
+
+int ns_material_vol_checked(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
+  double u0, u1, u2;
+  ns_material_vol(m, J, &u0, &u1, &u2);
+  if (U) *U = u0;
+  if (dU) *dU = u1;
+  if (d2U) *d2U = u2;
+  return !(J > 0.0 && isfinite(J) && isfinite(u0) && isfinite(u1) && isfinite(u2));
+}
+
+const char *ns_vol_law_name(enum ns_vol_law law) {
+  switch (law) {
+  case NS_VOL_QUADRATIC: return "quadratic";
+  case NS_VOL_LOGARITHMIC: return "logarithmic";
+  default: return NULL;
+  }
 }
 
 /* ---- QLV viscoelasticity ------------------------------------------------------------------------ */

@@ -52,6 +52,10 @@ static const char *study_name(int i) {
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
 static const char *site_name(int i) { return i >= 0 && i < NS_NSITES ? ns_site_name((enum ns_site)i) : NULL; }
+static const char *vol_law_name(int i) {
+  static const char *const names[] = {"quadratic", "logarithmic"};
+  return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
+}
 static const char *device_name(int i) {
   static const char *const names[] = {"single", "stamp", "roller", "pen"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
@@ -72,6 +76,8 @@ static const char *geometry_name(int i) {
 /* The enum tables above follow the enum order of config.h; the config stores enums as ints. */
 _Static_assert(NS_DEVICE_SINGLE == 0 && NS_DEVICE_STAMP == 1 && NS_DEVICE_ROLLER == 2 && NS_DEVICE_PEN == 3,
                "device names follow enum ns_device_type");
+_Static_assert(NS_VOL_QUADRATIC == 0 && NS_VOL_LOGARITHMIC == 1 && NS_NVOL_LAWS == 2,
+               "volumetric law names follow enum ns_vol_law");
 _Static_assert(NS_GEOM_AXISYMMETRIC == 0 && NS_GEOM_3D == 1, "geometry names follow enum ns_geometry");
 _Static_assert(NS_STUDY_PROFILE == 0 && NS_STUDY_INDENTATION == 1 && NS_STUDY_SUCTION == 2 &&
                    NS_STUDY_PENETRATION == 3,
@@ -82,7 +88,7 @@ _Static_assert(NS_INDENTER_FLAT == 0 && NS_INDENTER_SPHERE == 1 && NS_INDENTER_C
                "indenter names follow enum ns_indenter");
 _Static_assert(sizeof(enum ns_site) == sizeof(int) && sizeof(enum ns_device_type) == sizeof(int) &&
                    sizeof(enum ns_geometry) == sizeof(int) && sizeof(enum ns_study_kind) == sizeof(int) &&
-                   sizeof(enum ns_indenter) == sizeof(int),
+                   sizeof(enum ns_indenter) == sizeof(int) && sizeof(enum ns_vol_law) == sizeof(int),
                "enums are stored through int");
 
 #define OFF(f) offsetof(struct ns_config, f)
@@ -106,6 +112,11 @@ static const struct ns_key_def keys[] = {
      "body site whose layer thicknesses and moduli are used"},
     {"skin", "hydration", NS_KEY_DOUBLE, "1", "0.5", 0, 1, 0, 0, NULL, "skin.hydration", "1", 1, OFF(skin.hydration),
      "stratum corneum water content as a fraction of saturation"},
+    {"skin", "volumetric_law", NS_KEY_ENUM, "", "quadratic", 0, 0, 0, 0, vol_law_name, "skin.volumetric_law", "", 1,
+     OFF(skin.volumetric_law),
+     "bulk energy U(J) of every layer: `quadratic` (kappa/2)(J - 1)^2, bounded as J -> 0 (a cell can be crushed at "
+     "finite energy), or `logarithmic` (kappa/4)(J^2 - 1 - 2 ln J) (Simo & Miehe 1992), unbounded as J -> 0; both "
+     "have U'' = kappa at J = 1, so small strains agree"},
     /* [needle] */
     {"needle", "length_mm", NS_KEY_DOUBLE, "mm", "1.0", 0.05, 5, 0, 0, NULL, "needle.length", "m", MM_TO_M,
      OFF(needle.length), "exposed length of the needle"},
@@ -289,8 +300,8 @@ static const char sections_text[] =
 /* ---- slots ---------------------------------------------------------------------------------- */
 
 /* Number of keys[] entries before the layers: [study] type and [skin] age_years, site,
- * hydration (test_scenario.c checks that slot 4 is the first layer key). */
-static size_t n_before_layers(void) { return 4; }
+ * hydration, volumetric_law (test_scenario.c checks that slot 5 is the first layer key). */
+static size_t n_before_layers(void) { return 5; }
 
 size_t ns_schema_nslots(void) { return NKEYS + (size_t)NS_NLAYERS * NLAYERKEYS; }
 

@@ -290,6 +290,7 @@ void ns_skin_cfg_init(struct ns_cfg_skin *cfg) {
   cfg->age_years = NS_SKIN_REF_AGE;
   cfg->site = NS_SITE_FOREARM;
   cfg->hydration = NS_SKIN_REF_HYDRATION;
+  cfg->volumetric_law = NS_VOL_QUADRATIC;
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_layer_override *o = &cfg->layer[l];
     o->thickness = o->youngs_modulus = o->poisson_ratio = o->ogden_alpha = NAN;
@@ -305,16 +306,21 @@ enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out,
     return ns_err_set(err, NS_EINPUT, "skin.site: expected face, forearm, abdomen, thigh or back, got site #%d", (int)cfg->site);
   if (!(isfinite(cfg->hydration) && cfg->hydration >= 0.0 && cfg->hydration <= 1.0))
     return ns_err_set(err, NS_EINPUT, "skin.hydration: expected 0..1 (fraction of saturation), got %g", cfg->hydration);
+  if ((unsigned)cfg->volumetric_law >= NS_NVOL_LAWS)
+    return ns_err_set(err, NS_EINPUT, "skin.volumetric_law: expected quadratic or logarithmic, got law #%d",
+                      (int)cfg->volumetric_law);
   /* The age range is checked against each table's span by series_eval. */
   memset(out, 0, sizeof *out);
   out->age_years = cfg->age_years;
   out->site = cfg->site;
   out->hydration = cfg->hydration;
+  out->volumetric_law = cfg->volumetric_law;
 
   double depth = 0.0;
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_skin_layer *L = &out->layer[l];
     NS_TRY(build_layer(cfg, (enum ns_layer_id)l, L, err));
+    L->volumetric_law = cfg->volumetric_law;
     L->top = depth;
     depth += L->thickness.value;
     L->bottom = depth;
@@ -359,7 +365,8 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
   const char *site = ns_site_name(skin->site);
   fprintf(f, "skin model: age %g y, site %s, stratum corneum hydration %g (fraction of saturation)\n", skin->age_years,
           site ? site : "?", skin->hydration);
-  fprintf(f, "  E is the relaxed small-strain out-of-plane modulus; instantaneous E = E/(1 - sum g)\n");
+  fprintf(f, "  E is the relaxed small-strain out-of-plane modulus; instantaneous E = E/(1 - sum g); bulk energy %s\n",
+          skin->volumetric_law == NS_VOL_LOGARITHMIC ? "logarithmic (kappa/4)(J^2 - 1 - 2 ln J)" : "quadratic (kappa/2)(J - 1)^2");
   fprintf(f, "  %-17s %-22s %12s %-7s %s\n", "layer", "quantity", "value", "unit", "source");
   for (int l = 0; l < NS_NLAYERS; l++) {
     const struct ns_skin_layer *L = &skin->layer[l];

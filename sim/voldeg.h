@@ -29,10 +29,13 @@ int ns_voldeg_cell(const struct ns_grid *g, int ndim, const struct ns_material *
 
 /* Tensile part of the volumetric energy with the switch at J = 1 smoothed over 0 < J - 1 < eps
  * (eps > 0): U_+'' = s((J - 1) / eps) U'' with the ramp s(t) = 3 t^2 - 2 t^3 (0 for J <= 1, 1
- * for J >= 1 + eps), U_+(1) = U_+'(1) = 0. Beyond the ramp U_+ = U - (eps/2) U' + 0.15 eps^2 U'',
- * i.e. U_+ = (kappa/2) ((J-1)^2 - eps (J-1) + 0.3 eps^2) for the quadratic law of material.h (the
- * formulas assume U'' constant, as that law has). 0 <= U_+'' <= U'', so U - c U_+ stays convex in
- * J for 0 <= c <= 1, and compression (J <= 1) is untouched. */
+ * for J >= 1 + eps), U_+(1) = U_+'(1) = 0. Beyond the ramp U_+ = U + a + b (J - 1 - eps) with the
+ * ramp's deficits a = U_+(1 + eps) - U(1 + eps), b = U_+'(1 + eps) - U'(1 + eps): for the quadratic
+ * law of material.h (U'' = kappa constant) U_+ = (kappa/2) ((J-1)^2 - eps (J-1) + 0.3 eps^2) in closed
+ * form; for the logarithmic law (U'' varies) the ramp's integrals are evaluated by Gauss-Legendre
+ * quadrature to rounding (voldeg.c), consistently in U_+, U_+' and U_+''.
+ * 0 <= U_+'' <= U'', so U - c U_+ stays convex in J for 0 <= c <= 1, and compression (J <= 1) is
+ * untouched. */
 void ns_voldeg_tension(const struct ns_material *mat, double J, double eps, double *U, double *dU, double *d2U);
 
 /* ns_voldeg_cell with part NS_VOLDEG_TENSION and U_+ of ns_voldeg_tension(eps) in place of U. */

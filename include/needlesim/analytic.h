@@ -119,8 +119,9 @@ double ns_analytic_lame_visco_u_inner(const struct ns_lame_visco *L, double t);
 
 /* Principal Cauchy stresses [Pa] of the (elastic, instantaneous) material m for principal
  * stretches l[3] (closed form, independent of sim/material.c):
- *   sigma_a = (2 mu/(alpha J)) (lbar_a^alpha - (1/3) sum_b lbar_b^alpha) + kappa (J - 1),
- * lbar_a = J^(-1/3) l_a, alpha = 2 for neo-Hookean. */
+ *   sigma_a = (2 mu/(alpha J)) (lbar_a^alpha - (1/3) sum_b lbar_b^alpha) + U'(J),
+ * lbar_a = J^(-1/3) l_a, alpha = 2 for neo-Hookean, U'(J) = kappa (J - 1) for the quadratic and
+ * (kappa/2)(J - 1/J) for the logarithmic volumetric law (m->vol_law). */
 void ns_analytic_principal_cauchy(const struct ns_material *m, const double l[3], double sig[3]);
 
 /* Uniaxial stress: F = diag(stretch, lat, lat) with sigma_22 = sigma_33 = 0. Outputs the lateral

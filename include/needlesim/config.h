@@ -24,6 +24,10 @@ enum ns_layer_id {
 
 enum ns_site { NS_SITE_FACE = 0, NS_SITE_FOREARM, NS_SITE_ABDOMEN, NS_SITE_THIGH, NS_SITE_BACK, NS_NSITES };
 
+/* Volumetric (bulk) energy U(J) of every layer (material.h): the quadratic (kappa/2)(J - 1)^2, bounded
+ * as J -> 0, or the logarithmic (Simo-Miehe) (kappa/4)(J^2 - 1 - 2 ln J), unbounded as J -> 0. */
+enum ns_vol_law { NS_VOL_QUADRATIC = 0, NS_VOL_LOGARITHMIC, NS_NVOL_LAWS };
+
 /* Most Prony terms a layer may carry. */
 #define NS_MAX_PRONY 3
 
@@ -48,6 +52,7 @@ struct ns_cfg_skin {
   double age_years;    /* years, 20..80 (literature tables span it; extrapolation is refused) */
   enum ns_site site;
   double hydration;    /* 0..1, stratum corneum water content as a fraction of saturation */
+  enum ns_vol_law volumetric_law; /* (volumetric_law) bulk energy of every layer; 0 = quadratic */
   struct ns_layer_override layer[NS_NLAYERS];
 };
 

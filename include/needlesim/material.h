@@ -4,9 +4,21 @@
  * published fits transfer directly:
  *   neo-Hookean:     W = (mu/2) (I1bar - 3)                                + U(J)
  *   one-term Ogden:  W = (2 mu / alpha^2) (l1b^alpha + l2b^alpha + l3b^alpha - 3) + U(J)
- *   U(J) = (kappa/2) (J - 1)^2          (Abaqus: 1/D1 (J-1)^2 with D1 = 2/kappa)
  * with Fbar = J^(-1/3) F, I1bar = tr(Fbar^T Fbar), lib the principal stretches of Fbar. Ogden with
- * alpha = 2 equals neo-Hookean; mu is the initial shear modulus in both.
+ * alpha = 2 equals neo-Hookean; mu is the initial shear modulus in both. The volumetric energy U(J)
+ * is chosen by vol_law (enum ns_vol_law, config.h):
+ *   quadratic (0, the default):  U = (kappa/2) (J - 1)^2        (Abaqus: 1/D1 (J-1)^2, D1 = 2/kappa)
+ *       U' = kappa (J - 1), U'' = kappa; bounded as J -> 0 (U -> kappa/2, pressure -U' -> kappa),
+ *       so a cell can be crushed to small J at finite energy;
+ *   logarithmic:                 U = (kappa/4) (J^2 - 1 - 2 ln J)
+ *       U' = (kappa/2) (J - 1/J), U'' = (kappa/2) (1 + 1/J^2); U -> infinity and -U' -> infinity as
+ *       J -> 0, U'' > 0 for every J > 0 (Simo & Miehe 1992 CMAME 98:41; Ogden's 1972 volumetric
+ *       function kappa beta^-2 (beta ln J + J^-beta - 1), Proc R Soc A 328:567, with beta = -2;
+ *       compared with other volumetric functions by Doll & Schweizerhof 2000 J Appl Mech 67:17). Both laws have U(1) = U'(1) = 0 and U''(1) = kappa: they agree to second order in
+ *       J - 1, so small-strain results (kappa the small-strain bulk modulus) are the same. For
+ *       J <= 0, outside the domain, the logarithmic law returns the limits U = +inf, U' = -inf,
+ *       U'' = +inf (never NaN); the mechanics rejects det F <= 0 at every Gauss point before it
+ *       evaluates U at the cell mean Jbar, so those values never reach a residual.
  *
  * Collagen tension stiffening (optional, off when fibre_k1 = 0): an exponential fibre term is added
  * to the isochoric energy of either law, the Gasser-Ogden-Holzapfel (GOH, J R Soc Interface 2006)
@@ -64,6 +76,7 @@ struct ns_material {
   enum ns_hyper_model model;
   double mu;      /* Pa, instantaneous initial shear modulus (> 0) */
   double kappa;   /* Pa, bulk modulus (> 0) */
+  enum ns_vol_law vol_law; /* volumetric energy U(J) (above; config.h); 0 = quadratic, the default */
   double alpha;   /* 1, Ogden exponent (nonzero); ignored by neo-Hookean */
   double fibre_k1; /* Pa, instantaneous collagen fibre stiffness (>= 0; 0 = no fibre term, the default) */
   double fibre_k2; /* 1, collagen fibre exponent (> 0 when fibre_k1 > 0; ignored when fibre_k1 = 0) */
@@ -84,8 +97,16 @@ enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err
  * the result is not finite (callers treat that as a failed Newton step). */
 int ns_material_iso(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W);
 
-/* Volumetric response U(J), U'(J), U''(J) (outputs may be NULL). */
+/* Volumetric response U(J), U'(J), U''(J) of m->vol_law (outputs may be NULL). For J <= 0 the
+ * logarithmic law gives +inf, -inf, +inf (see above). */
 void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U);
+
+/* The same, returning nonzero (outputs as above) when J <= 0 or J is not finite, or a result is not
+ * finite: for callers that must reject a state rather than carry an infinite energy. */
+int ns_material_vol_checked(const struct ns_material *m, double J, double *U, double *dU, double *d2U);
+
+/* Name of a volumetric law: "quadratic", "logarithmic"; NULL when out of range. */
+const char *ns_vol_law_name(enum ns_vol_law law);
 
 /* Doubles of history per quadrature point for the QLV update: 6*(nprony+1) (H_i and the last
  * committed S_e, symmetric tensors as xx, yy, zz, xy, yz, zx); 0 when nprony == 0. */
@@ -132,7 +153,7 @@ struct ns_skin_layer; /* skin.h */
 /* Material of a resolved skin layer (skin.h): E there is the quasi-static long-term small-strain
  * modulus, so the long-term shear modulus is E/(2(1+nu)), the instantaneous one (mu here) is that
  * divided by g_inf = 1 - sum g_i, and kappa = E/(3(1-2nu)) (the bulk response does not relax).
- * alpha, the Prony terms and the density are copied; the fibre stiffness k1 is a long-term value
+ * alpha, the Prony terms, the volumetric law and the density are copied; the fibre stiffness k1 is a long-term value
  * like E (instantaneous fibre_k1 = k1/g_inf); k2 and the dispersion are copied and
  * fibre_normal_axis is set to 0 (the mechanics module sets it from the grid). `model` picks the energy. NS_EINPUT with a
  * message naming the layer when the values are not a valid material (ns_material_check). */

@@ -40,6 +40,8 @@ struct ns_skin_layer {
   struct ns_sourced fibre_k2;              /* 1, collagen fibre exponent (> 0 when fibre_k1 > 0) */
   struct ns_sourced fibre_dispersion;      /* 1, GOH fibre dispersion kappa about the skin plane, in
                                               [0, 1/3]; 1/3 = isotropic (the default) (material.h) */
+  enum ns_vol_law volumetric_law;          /* bulk energy U(J) (config.h, material.h); the same in
+                                              every layer, from [skin] volumetric_law */
   int nprony;                              /* Prony terms in use (0..NS_MAX_PRONY) */
   struct ns_sourced prony_g[NS_MAX_PRONY]; /* 1, relative moduli; long-term fraction 1 - sum g */
   struct ns_sourced prony_tau[NS_MAX_PRONY]; /* s */
@@ -53,6 +55,7 @@ struct ns_skin {
   double age_years;
   enum ns_site site;
   double hydration;
+  enum ns_vol_law volumetric_law;              /* bulk energy of every layer (config.h) */
   struct ns_skin_layer layer[NS_NLAYERS];
   struct ns_sourced capillary_loop_depth;      /* m, depth of the papillary capillary loops (bleeding starts) */
   struct ns_sourced superficial_plexus_depth;  /* m, depth of the superficial vascular plexus */

@@ -18,7 +18,12 @@
  *     laterally stretched fibres load), exact zero fibre response under in-plane compression,
  *     FD of W and P, the isotropic limit kappa_f = 1/3 against the session-5 formulas, transverse
  *     isotropy about n and the normal rotated with the body;
- *   - parameter checks and the skin-layer conversion.
+ *   - parameter checks and the skin-layer conversion;
+ *   - the logarithmic volumetric law: U, U', U'' against the hand closed forms, hydrostatic and
+ *     diagonal-F Cauchy stresses, total P and A against finite differences, second-order agreement
+ *     with the quadratic law near J = 1 (difference -kappa (J-1)^3 / 6), U -> infinity as J -> 0,
+ *     no NaN for J <= 0, and the smoothed tensile part of voldeg.c against a quadrature of its
+ *     defining double integral.
  * Every check prints the measured error next to its tolerance.
  */
 #include <setjmp.h>
@@ -33,6 +38,7 @@
 
 #include "needlesim/material.h"
 #include "needlesim/skin.h"
+#include "voldeg.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -288,7 +294,8 @@ static double fibre_w1(const struct ns_material *m, double I1bar) {
 static void closed_form_sigma(const struct ns_material *m, const double l[3], double sig[3]) {
   double J = l[0] * l[1] * l[2];
   double lb[3] = {l[0] / cbrt(J), l[1] / cbrt(J), l[2] / cbrt(J)};
-  double p = m->kappa * (J - 1.0);
+  /* Pressure U'(J): quadratic kappa (J - 1), logarithmic (kappa/2)(J - 1/J) (material.h). */
+  double p = m->vol_law == NS_VOL_LOGARITHMIC ? 0.5 * m->kappa * (J - 1.0 / J) : m->kappa * (J - 1.0);
   if (m->model == NS_HYPER_NEOHOOKE) { /* sigma = (mu/J) dev(bbar) + kappa (J-1) I */
     double tr = (lb[0] * lb[0] + lb[1] * lb[1] + lb[2] * lb[2]) / 3.0;
     for (int a = 0; a < 3; a++) sig[a] = m->mu / J * (lb[a] * lb[a] - tr) + p;
@@ -617,8 +624,8 @@ static void test_check(void **st) {
   ok.tau[0] = 0.7;
   ok.tau[1] = 13.0;
   assert_int_equal(ns_material_check(&ok, &err), NS_OK);
-  struct ns_material bad[15];
-  for (int i = 0; i < 15; i++) bad[i] = ok;
+  struct ns_material bad[16];
+  for (int i = 0; i < 16; i++) bad[i] = ok;
   bad[0].mu = 0.0;
   bad[1].kappa = -1.0;
   bad[2].alpha = 0.0;
@@ -637,7 +644,8 @@ static void test_check(void **st) {
   bad[13] = with_fibre(ok, 1e4, 3.0);
   bad[13].fibre_dispersion = -0.01;
   bad[14].fibre_normal_axis = 3;
-  for (int i = 0; i < 15; i++) {
+  bad[15].vol_law = NS_NVOL_LAWS;
+  for (int i = 0; i < 16; i++) {
     ns_err_clear(&err);
     assert_int_equal(ns_material_check(&bad[i], &err), NS_EINPUT);
     assert_true(strlen(err.msg) > 0);
@@ -672,7 +680,12 @@ static void test_from_layer(void **st) {
   L.density.value = 1116.0;
   struct ns_material m;
   struct ns_err err = NS_ERR_INIT;
+  L.volumetric_law = NS_VOL_LOGARITHMIC;
   assert_int_equal(ns_material_from_layer(&L, NS_HYPER_OGDEN, &m, &err), NS_OK);
+  assert_int_equal(m.vol_law, NS_VOL_LOGARITHMIC); /* the volumetric law is copied */
+  L.volumetric_law = NS_VOL_QUADRATIC;
+  assert_int_equal(ns_material_from_layer(&L, NS_HYPER_OGDEN, &m, &err), NS_OK);
+  assert_int_equal(m.vol_law, NS_VOL_QUADRATIC);
   /* Hand values: mu_inf = 35e3/2.9 = 12068.9655 Pa, mu = mu_inf/0.4 = 30172.4138 Pa,
    * kappa = 35e3/(3*0.1) = 116666.667 Pa. */
   double mu_inf = 35.0e3 / 2.9;
@@ -1166,6 +1179,267 @@ static void test_planar_frame(void **st) {
   assert_true(minaniso > 1e-3);
 }
 
+/* ---- (j) the logarithmic volumetric law ---------------------------------------------------- */
+
+static struct ns_material logvol(struct ns_material m) {
+  m.vol_law = NS_VOL_LOGARITHMIC;
+  return m;
+}
+
+/* The logarithmic law written out by hand (material.h): U = (k/4)(J^2 - 1 - 2 ln J),
+ * U' = (k/2)(J - 1/J), U'' = (k/2)(1 + 1/J^2). */
+static double ulog(double k, double J) { return 0.25 * k * (J * J - 1.0 - 2.0 * log(J)); }
+static double dulog(double k, double J) { return 0.5 * k * (J - 1.0 / J); }
+static double d2ulog(double k, double J) { return 0.5 * k * (1.0 + 1.0 / (J * J)); }
+
+static void test_vol_log_closed_forms(void **st) {
+  (void)st;
+  const double k = 4.1e4;
+  struct ns_material m = logvol(mat_nh(2.385e3, k));
+  /* J at least 0.1 from 1, where the hand form of U loses at most two digits to the cancellation
+   * of J^2 - 1 against 2 ln J (the terms are O(1), the value >= 0.02): 1e-13 relative. U' and U''
+   * have no cancellation. */
+  static const double Js[] = {0.01, 0.15, 0.5, 0.9, 1.1, 1.7, 4.0};
+  double worst = 0.0;
+  for (size_t i = 0; i < sizeof Js / sizeof Js[0]; i++) {
+    const double J = Js[i];
+    double U, dU, d2U;
+    ns_material_vol(&m, J, &U, &dU, &d2U);
+    worst = fmax(worst, fabs(U - ulog(k, J)) / ulog(k, J));
+    worst = fmax(worst, fabs(dU - dulog(k, J)) / fabs(dulog(k, J)));
+    worst = fmax(worst, fabs(d2U - d2ulog(k, J)) / d2ulog(k, J));
+  }
+  check_le("log law: U, U', U'' vs hand closed forms", worst, 1e-13);
+  /* Hydrostatic compression/expansion F = c I (J = c^3): the isochoric stresses vanish (every law
+   * here is isotropic, the isotropic fibre term sits at its kink E = 0 with zero stress), so the
+   * Cauchy stress is U'(J) I = (kappa/2)(J - 1/J) I. The isochoric parts cancel to rounding of
+   * O(mu) terms against a pressure O(kappa): 1e-12 relative to the pressure. */
+  static const double Jh[] = {0.15, 0.5, 0.93, 1.3};
+  double worst_h = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material mm = logvol(test_materials(mi));
+    for (size_t i = 0; i < sizeof Jh / sizeof Jh[0]; i++) {
+      const double c = cbrt(Jh[i]), F[9] = {c, 0, 0, 0, c, 0, 0, 0, c}, J = c * c * c;
+      double sig[9], want[9] = {0};
+      cauchy(&mm, F, sig);
+      want[0] = want[4] = want[8] = dulog(mm.kappa, J);
+      worst_h = fmax(worst_h, rel_diff(sig, want, 9));
+    }
+  }
+  check_le("log law: hydrostatic Cauchy = (kappa/2)(J - 1/J) I", worst_h, 1e-12);
+  print_message("  pressure at J = 0.15: log %.4g kappa, quadratic %.4g kappa\n", -dulog(1.0, 0.15), 1.0 - 0.15);
+  /* Diagonal F with shape change: the closed-form principal stresses of test_closed_form_principal
+   * with the logarithmic pressure; same tolerance. */
+  static const double stretches[5][3] = {
+      {1.31, 0.87, 1.04}, {0.62, 1.18, 0.93}, {2.4, 0.71, 0.58}, {0.5, 0.45, 0.6}, {1.05, 1.05, 1.05}};
+  double worst_d = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material mm = logvol(test_materials(mi));
+    for (int si = 0; si < 5; si++) worst_d = fmax(worst_d, closed_form_error(&mm, stretches[si]));
+  }
+  check_le("log law: Cauchy vs closed form, diagonal F", worst_d, 1e-12);
+}
+
+/* Total stored energy W_iso + U(det F). */
+static double total_W(const struct ns_material *m, const double F[9]) {
+  double P[9], W, U;
+  assert_int_equal(ns_material_iso(m, F, P, NULL, &W), 0);
+  ns_material_vol(m, det3(F), &U, NULL, NULL);
+  return W + U;
+}
+
+static void test_vol_log_derivatives(void **st) {
+  (void)st;
+  /* The total P and A (isochoric + volumetric as a mechanics kernel assembles them, total_PA)
+   * against central differences with h = 1e-5, the step and tolerances of tests (a) and (b): the
+   * volumetric third derivative -kappa/J^3 is largest at the compressed F below (J ~ 0.135:
+   * 400 kappa against |A| ~ 30 kappa), giving truncation h^2/6 x 15 ~ 3e-10 relative, still far
+   * inside 1e-7 (P) and 1e-6 (A). */
+  static const double Fc[9] = {0.5, 0.04, -0.02, 0.03, 0.45, 0.05, -0.01, 0.02, 0.6}; /* J ~ 0.135 */
+  const double h = 1e-5, tolP = 1e-7, tolA = 1e-6;
+  double worstP = 0.0, worstA = 0.0;
+  for (int mi = 0; mi < N_TEST_MATERIALS; mi++) {
+    struct ns_material m = logvol(test_materials(mi));
+    for (int f = 0; f < 5; f++) {
+      const double *F0 = f < 4 ? F_TEST[f] : Fc;
+      double P[9], A[81], Pfd[9], Afd[81];
+      assert_int_equal(total_PA(&m, F0, P, A), 0);
+      for (int r = 0; r < 9; r++) {
+        double Fp[9], Fm[9], Pp[9], Pm[9];
+        memcpy(Fp, F0, sizeof Fp);
+        memcpy(Fm, F0, sizeof Fm);
+        Fp[r] += h;
+        Fm[r] -= h;
+        Pfd[r] = (total_W(&m, Fp) - total_W(&m, Fm)) / (2.0 * h);
+        assert_int_equal(total_PA(&m, Fp, Pp, NULL), 0);
+        assert_int_equal(total_PA(&m, Fm, Pm, NULL), 0);
+        for (int c = 0; c < 9; c++) Afd[c * 9 + r] = (Pp[c] - Pm[c]) / (2.0 * h);
+      }
+      worstP = fmax(worstP, rel_diff(P, Pfd, 9));
+      worstA = fmax(worstA, rel_diff(A, Afd, 81));
+    }
+  }
+  check_le("log law: total P vs central FD of W (7 materials x 5 F)", worstP, tolP);
+  check_le("log law: total A vs central FD of P (7 materials x 5 F)", worstA, tolA);
+}
+
+static void test_vol_log_small_strain(void **st) {
+  (void)st;
+  const double k = 4.1e4;
+  struct ns_material q = mat_nh(2.385e3, k), l = logvol(q);
+  double U, dU, d2U;
+  ns_material_vol(&l, 1.0, &U, &dU, &d2U);
+  /* U(1) = U'(1) = 0 and U''(1) = kappa hold exactly (no rounding: 0.5 k (1 + 1) = k). */
+  assert_true(U == 0.0 && dU == 0.0 && d2U == k);
+  /* The difference R = U_log - U_quad has R(1) = R'(1) = R''(1) = 0 and, from
+   * R' = -(kappa/2) d^2/(1 + d) with d = J - 1, the series R = -kappa (d^3/6 - d^4/8 + d^5/10 - ...).
+   * So R/(kappa d^3) + 1/6 - d/8 is an alternating tail bounded by d^2/(10 (1 - |d|)); rounding of
+   * U ~ kappa d^2 adds ~4e-16/|d| to the ratio (the bound's second term). d = +-0.1 brackets the
+   * switch from the series to the closed form in material.c. */
+  static const double ds[] = {1e-4, -1e-4, 1e-3, -1e-3, 1e-2, -1e-2, 0.0999999, 0.1000001, -0.0999999, -0.1000001};
+  double worst = 0.0;
+  for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+    const double d = ds[i], ad = fabs(d);
+    double Ul, Uq;
+    ns_material_vol(&l, 1.0 + d, &Ul, NULL, NULL);
+    ns_material_vol(&q, 1.0 + d, &Uq, NULL, NULL);
+    const double r = (Ul - Uq) / (k * d * d * d) + 1.0 / 6.0 - d / 8.0;
+    const double bound = d * d / (10.0 * (1.0 - ad)) + 4e-16 / ad;
+    worst = fmax(worst, fabs(r) / bound);
+  }
+  check_le("log - quadratic = -kappa d^3/6 + kappa d^4/8 + tail (err / bound)", worst, 1.0);
+  /* A small strain F = I + 1e-3 G: the isochoric parts are identical, the pressures differ by
+   * R'(J) = -(kappa/2) d^2/J, i.e. second order: |sigma_log - sigma_quad| <= 0.51 kappa d^2 for
+   * |d| < 0.01 (1/J < 1.01). The first-order response is the same (tangent at F = I, test (f)). */
+  static const double G[9] = {0.7, -0.3, 0.2, 0.4, -1.1, 0.5, 0.1, 0.6, 0.9};
+  double F[9], sl[9], sq[9];
+  for (int r = 0; r < 9; r++) F[r] = (r % 4 == 0 ? 1.0 : 0.0) + 1e-3 * G[r];
+  cauchy(&l, F, sl);
+  cauchy(&q, F, sq);
+  const double d = det3(F) - 1.0;
+  double dmax = 0.0, smax = 0.0;
+  for (int r = 0; r < 9; r++) {
+    dmax = fmax(dmax, fabs(sl[r] - sq[r]));
+    smax = fmax(smax, fabs(sq[r]));
+  }
+  print_message("  F = I + 1e-3 G: |sigma| %.3g Pa, |sigma_log - sigma_quad| %.3g Pa (J - 1 = %.3g)\n", smax, dmax, d);
+  check_le("log vs quadratic at small strain: |dsigma| / (0.51 kappa d^2)", dmax / (0.51 * k * d * d), 1.0);
+  check_le("  the difference is second order: |dsigma| / |sigma|", dmax / smax, 1e-2);
+  double At[81], Aq[81], Pt[9];
+  const double I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  assert_int_equal(total_PA(&l, I, Pt, At), 0);
+  assert_int_equal(total_PA(&q, I, Pt, Aq), 0);
+  check_le("tangent at F = I: log law equals quadratic law", rel_diff(At, Aq, 81), 1e-15);
+}
+
+static void test_vol_log_unbounded(void **st) {
+  (void)st;
+  const double k = 4.1e4;
+  struct ns_material q = mat_nh(2.385e3, k), l = logvol(q);
+  /* U = (k/4)(J^2 - 1) - (k/2) ln J >= -(k/2) ln J - k/4 and -U' = (k/2)(1/J - J) >= (k/2)(1/J - 1):
+   * both grow without bound as J -> 0 (checked down to J = 1e-150, where U'' ~ kappa/J^2 is still
+   * finite), while the quadratic law stays below U = kappa/2, -U' = kappa. */
+  static const double Js[] = {1e-1, 1e-3, 1e-6, 1e-12, 1e-100, 1e-150};
+  double Uprev = 0.0;
+  for (size_t i = 0; i < sizeof Js / sizeof Js[0]; i++) {
+    const double J = Js[i];
+    double U, dU, d2U, Uq, dUq;
+    assert_int_equal(ns_material_vol_checked(&l, J, &U, &dU, &d2U), 0);
+    ns_material_vol(&q, J, &Uq, &dUq, NULL);
+    print_message("  J = %-7.0e U_log %9.4g kappa, -U'_log %9.4g kappa;  U_quad %.4g kappa, -U'_quad %.4g kappa\n", J,
+                  U / k, -dU / k, Uq / k, -dUq / k);
+    assert_true(isfinite(U) && isfinite(dU) && isfinite(d2U));
+    /* (the bound is attained to rounding at tiny J: 1e-14 relative slack) */
+    assert_true(U >= (-0.5 * log(J) - 0.25) * k * (1.0 - 1e-14));
+    assert_true(-dU >= 0.5 * k * (1.0 / J - 1.0));
+    assert_true(U > Uprev); /* increasing as J decreases */
+    assert_true(Uq <= 0.5 * k && -dUq <= k);
+    Uprev = U;
+  }
+  /* Outside the domain (J <= 0, NaN) the limits +inf, -inf, +inf come back, never a NaN, and the
+   * checked variant reports the state as invalid; inside it, it accepts. */
+  static const double bad[] = {0.0, -0.0, -0.5, NAN};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    double U, dU, d2U;
+    ns_material_vol(&l, bad[i], &U, &dU, &d2U);
+    assert_true(isinf(U) && U > 0.0 && isinf(dU) && dU < 0.0 && isinf(d2U) && d2U > 0.0);
+    assert_int_not_equal(ns_material_vol_checked(&l, bad[i], &U, &dU, &d2U), 0);
+  }
+  double U;
+  assert_int_not_equal(ns_material_vol_checked(&l, INFINITY, &U, NULL, NULL), 0);
+  assert_int_equal(ns_material_vol_checked(&l, 0.5, &U, NULL, NULL), 0);
+  assert_int_equal(ns_material_vol_checked(&q, 0.5, &U, NULL, NULL), 0);
+  /* At J = 1e-300 U and U' are finite but U'' = (kappa/2)/J^2 overflows; with kappa = 1e10 U' does
+   * too: the checked variant reports both states rather than returning an infinite value. */
+  double dU, d2U;
+  assert_int_not_equal(ns_material_vol_checked(&l, 1e-300, &U, &dU, &d2U), 0);
+  assert_true(isfinite(U) && isfinite(dU) && isinf(d2U));
+  struct ns_material huge = logvol(mat_nh(1.0, 1e10));
+  assert_int_not_equal(ns_material_vol_checked(&huge, 1e-300, &U, &dU, NULL), 0);
+  assert_true(isinf(dU));
+  assert_string_equal(ns_vol_law_name(NS_VOL_QUADRATIC), "quadratic");
+  assert_string_equal(ns_vol_law_name(NS_VOL_LOGARITHMIC), "logarithmic");
+  assert_null(ns_vol_law_name(NS_NVOL_LAWS));
+}
+
+/* Reference for voldeg.h's smoothed tensile part, from its definition: the second derivative
+ * s((J-1)/eps) U'' integrated twice from J = 1, i.e. U_+'(J) = int_1^J s U'' dx and
+ * U_+(J) = int_1^J (J - x) s U'' dx, by composite Simpson on [1, min(J, 1 + eps)] and [1 + eps, J]
+ * (the integrand is C1 across the ramp's end) with the hand-written U'' of each law. */
+static void tension_ref(const struct ns_material *m, double J, double eps, double *U, double *dU) {
+  enum { NSIMP = 2000 }; /* even; h <= 1.5e-3, error ~h^4 max|f''''|/180 < 1e-13 relative here */
+  double u = 0.0, du = 0.0;
+  for (int part = 0; part < 2; part++) {
+    const double a = part ? 1.0 + eps : 1.0, b = part ? J : fmin(J, 1.0 + eps);
+    if (!(b > a)) continue;
+    const double hh = (b - a) / NSIMP;
+    for (int i = 0; i <= NSIMP; i++) {
+      const double x = a + i * hh, t = fmin((x - 1.0) / eps, 1.0);
+      const double u2 = m->vol_law == NS_VOL_LOGARITHMIC ? d2ulog(m->kappa, x) : m->kappa;
+      const double f = t * t * (3.0 - 2.0 * t) * u2, w = (i == 0 || i == NSIMP) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+      du += w * hh / 3.0 * f;
+      u += w * hh / 3.0 * (J - x) * f;
+    }
+  }
+  *U = u;
+  *dU = du;
+}
+
+static void test_vol_log_tension_split(void **st) {
+  (void)st;
+  const double k = 4.1e4;
+  /* eps = 0.2 (test_damage's width, one Gauss panel in voldeg.c) and 0.9 (near the largest
+   * allowed, five panels); J inside the ramp, at its end and beyond. voldeg.c's panels are accurate
+   * to rounding; the Simpson reference to < 1e-13: 1e-12 relative to max(U_+, kappa eps^2 1e-3)
+   * resp. max(U_+', kappa eps 1e-3) (the floor: U_+ ~ t^4 vanishes at the ramp's start). */
+  static const double epss[] = {0.2, 0.9};
+  static const double ts[] = {0.1, 0.5, 0.97, 1.0, 1.6, 4.0};
+  double worst = 0.0, worst_d2 = 0.0;
+  for (int law = 0; law < 2; law++) {
+    struct ns_material m = mat_nh(2.385e3, k);
+    m.vol_law = law ? NS_VOL_LOGARITHMIC : NS_VOL_QUADRATIC;
+    for (int e = 0; e < 2; e++)
+      for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        const double eps = epss[e], J = 1.0 + eps * ts[i];
+        double U, dU, d2U, Ur, dUr, u2;
+        ns_voldeg_tension(&m, J, eps, &U, &dU, &d2U);
+        tension_ref(&m, J, eps, &Ur, &dUr);
+        worst = fmax(worst, fabs(U - Ur) / fmax(fabs(Ur), 1e-3 * k * eps * eps));
+        worst = fmax(worst, fabs(dU - dUr) / fmax(fabs(dUr), 1e-3 * k * eps));
+        /* Second derivative s(t) U'' with s(t) = 3 t^2 - 2 t^3 (1 beyond the ramp): rounding only. */
+        ns_material_vol(&m, J, NULL, NULL, &u2);
+        const double t = fmin(ts[i], 1.0), want = t * t * (3.0 - 2.0 * t) * u2;
+        worst_d2 = fmax(worst_d2, fabs(d2U - want) / u2);
+        assert_true(d2U >= 0.0 && d2U <= u2 * (1.0 + 1e-15) && U >= 0.0);
+      }
+    double U, dU, d2U;
+    ns_voldeg_tension(&m, 0.7, 0.2, &U, &dU, &d2U); /* compression is untouched */
+    assert_true(U == 0.0 && dU == 0.0 && d2U == 0.0);
+  }
+  check_le("smoothed tensile part U_+, U_+' vs Simpson of the definition (2 laws)", worst, 1e-12);
+  check_le("smoothed tensile part: second derivative = s(t) U''", worst_d2, 1e-15);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stress_is_energy_gradient),
@@ -1191,6 +1465,11 @@ int main(void) {
       cmocka_unit_test(test_planar_derivatives),
       cmocka_unit_test(test_planar_isotropic_limit),
       cmocka_unit_test(test_planar_frame),
+      cmocka_unit_test(test_vol_log_closed_forms),
+      cmocka_unit_test(test_vol_log_derivatives),
+      cmocka_unit_test(test_vol_log_small_strain),
+      cmocka_unit_test(test_vol_log_unbounded),
+      cmocka_unit_test(test_vol_log_tension_split),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
