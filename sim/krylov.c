@@ -274,7 +274,12 @@ enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const s
   const enum ns_status s0 = ns_mg_solve_begin(mg, "ns_mg_solve", &info, &dummy, err);
   if (s0 != NS_OK) return s0;
   struct ns_linsolve_opts o = opts ? *opts : ns_linsolve_defaults();
-  if (o.method == NS_KRYLOV_GMRES) return gmres(mg, b, x, &o, info, err);
-  if (ns_mg_prec_variable(mg)) return fcg(mg, b, x, &o, info, err);
-  return pcg(mg, b, x, &o, info, err);
+  /* A small finest grid is solved on one thread (ns_mg_threads); the result is the same. */
+  const int saved = ns_mg_serial_begin(mg->lev[0].g->nnodes);
+  enum ns_status s;
+  if (o.method == NS_KRYLOV_GMRES) s = gmres(mg, b, x, &o, info, err);
+  else if (ns_mg_prec_variable(mg)) s = fcg(mg, b, x, &o, info, err);
+  else s = pcg(mg, b, x, &o, info, err);
+  ns_mg_serial_end(saved);
+  return s;
 }

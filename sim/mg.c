@@ -7,6 +7,7 @@
  *   ns_mg_solve_direct  banded LU solve of the finest operator (the fallback of a failed Krylov
  *                  solve on small 2D systems)
  *   ns_mg_levels   number of levels
+ *   ns_mg_threads  thread policy by node count (ns_mg_serial_begin / _end: its one-thread scope)
  *   ns_mg_free     release everything (NULL is a no-op)
  *
  * Coarsening keeps every other node along each direction with step 2 (every node along a
@@ -29,10 +30,13 @@
  *
  * Parallelism: every kernel loops over the rows it writes (fine nodes for P, coarse nodes for
  * P^T and for the Galerkin product), each row written by one thread in a fixed order, so the
- * results are bitwise identical for any thread count.
+ * results are bitwise identical for any thread count. Levels below NS_MG_PARALLEL_MIN_NODES nodes
+ * (ns_mg_threads) run on one thread: a cycle enters a serial scope at the first such level, the
+ * solve and the setup when the finest grid is that small.
  */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +127,27 @@ void ns_mg_free(struct ns_mg *mg) {
 }
 
 int ns_mg_levels(const struct ns_mg *mg) { return mg ? mg->nlev : 0; }
+
+/* Grids with fewer nodes run on one thread. Measured for the line sweep (the kernel with the most
+ * parallel regions per node, one per direction and sweep): a sweep of 4096 nodes takes ~0.06 ms
+ * (axisymmetric, ncomp 2, in cache), the order of the fork/join cost of a parallel region on a
+ * loaded machine. */
+#ifndef NS_MG_PARALLEL_MIN_NODES
+#define NS_MG_PARALLEL_MIN_NODES 4096
+#endif
+
+int ns_mg_threads(size_t nnodes) { return nnodes < NS_MG_PARALLEL_MIN_NODES ? 1 : omp_get_max_threads(); }
+
+int ns_mg_serial_begin(size_t nnodes) {
+  const int t = omp_get_max_threads();
+  if (t <= 1 || ns_mg_threads(nnodes) > 1) return 0;
+  omp_set_num_threads(1);
+  return t;
+}
+
+void ns_mg_serial_end(int saved) {
+  if (saved > 0) omp_set_num_threads(saved);
+}
 
 static enum ns_status level_alloc(struct ns_mg_level *L, int nc, int has_coarse, struct ns_err *err) {
   const struct ns_grid *g = L->g;
@@ -826,10 +851,12 @@ enum ns_status ns_mg_setup(struct ns_mg *mg, const struct ns_smat *A, struct ns_
     }
   }
   for (int l = 0; l + 1 < mg->nlev; l++) {
+    const int saved = ns_mg_serial_begin(mg->lev[l].g->nnodes);
     if (mg->lev[l].wop) opz_weights(&mg->lev[l], mg->ncomp);
     coarse_mask(&mg->lev[l], &mg->lev[l + 1], mg->ncomp);
     galerkin(&mg->lev[l], &mg->lev[l + 1], mg->ncomp);
     coarse_dirichlet(&mg->lev[l + 1], mg->ncomp);
+    ns_mg_serial_end(saved);
   }
   for (int l = 0; l < mg->nlev; l++) {
     if (l == mg->nlev - 1 && mg->direct) break;
@@ -934,10 +961,13 @@ static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, in
   for (int s = 0; s < pre * mult; s++) smooth(mg, L, nc, 0, b, x);
   ns_smat_residual(L->A, b, x, L->r);
   restrict_res(L, C, nc, L->r, C->b);
+  /* The coarse levels from the first one below the thread policy's size down run on one thread. */
+  const int saved = ns_mg_serial_begin(C->g->nnodes);
   ns_vec_set(C->g->nnodes * (size_t)nc, C->x, 0.0);
   if (gam > 1 && mg->kcycle) kcycle(mg, l + 1, pre, post);
   else
     for (int it = 0; it < gam; it++) vcycle_level(mg, l + 1, C->b, C->x, pre, post);
+  ns_mg_serial_end(saved);
   prolong_add(L, C, nc, C->x, x);
   for (int s = 0; s < post * mult; s++) smooth(mg, L, nc, 1, b, x);
 }
@@ -954,7 +984,9 @@ void ns_mg_vcycle_sweeps(struct ns_mg *mg, const double *b, double *x, int pre, 
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err) {
   if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: ns_mg_vcycle before a successful ns_mg_setup");
   struct ns_linsolve_opts o = ns_linsolve_defaults();
+  const int saved = ns_mg_serial_begin(mg->lev[0].g->nnodes);
   vcycle_level(mg, 0, b, x, o.pre_smooth, o.post_smooth);
+  ns_mg_serial_end(saved);
   return NS_OK;
 }
 

@@ -4,6 +4,7 @@
  *   ns_mg_lines_factor   block-tridiagonal LU of every grid line along one direction (setup)
  *   ns_mg_lines_sweep    one coloured (zebra) line Gauss-Seidel sweep along one direction
  *   ns_mg_apply_prec     z = V(r): one V-cycle from a zero initial guess (the preconditioner)
+ *   ns_mg_serial_begin / ns_mg_serial_end   one-thread scope for small grids (ns_mg_threads)
  */
 #ifndef NEEDLESIM_MG_IMPL_H
 #define NEEDLESIM_MG_IMPL_H
@@ -192,6 +193,13 @@ void ns_mg_vcycle_sweeps(struct ns_mg *mg, const double *b, double *x, int pre, 
 
 /* z = V(r) with a zero initial guess on the finest level. */
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post);
+
+/* Serial scope for the work on a grid of nnodes nodes (ns_mg_threads): when the policy asks for one
+ * thread and more are set, sets one and returns the previous count for ns_mg_serial_end, else 0.
+ * Everything the scope runs (smat, vec.h, the smoother) then forks no threads; results do not
+ * change, since every kernel is bitwise independent of the thread count. */
+int ns_mg_serial_begin(size_t nnodes);
+void ns_mg_serial_end(int saved);
 
 /* Start of a solve entry point (ns_mg_solve, ns_mg_solve_direct): *info (or *dummy when info is
  * NULL) is zeroed and returned; NS_EINTERNAL in err when the hierarchy has no successful setup. */

@@ -57,13 +57,6 @@
 /* Cache line size of x86-64 and ARMv8 server cores [bytes]. */
 #define NS_CACHE_LINE 64
 
-/* Grids with fewer nodes are swept by one thread: a sweep of 4096 nodes takes ~0.06 ms
- * (axisymmetric, ncomp 2, in cache), the order of the fork/join cost of a parallel region on a
- * loaded machine. */
-#ifndef NS_SWEEP_PARALLEL_MIN_NODES
-#define NS_SWEEP_PARALLEL_MIN_NODES 4096
-#endif
-
 /* Stencil geometry of a grid: node offset and direction triple of every entry. */
 static void stencil_geom(const struct ns_grid *g, ptrdiff_t off[27], int dir[27][3]) {
   const int ns = g->ndim == 2 ? 9 : 27;
@@ -456,13 +449,13 @@ void ns_mg_lines_sweep(const struct ns_mg_level *lev, int nc, int d, int reverse
   ctx.x = x;
   const struct sweep_ctx *cp = &ctx;
   const int npair = ndim == 2 ? 1 : 2;
-  const int par = g->nnodes >= NS_SWEEP_PARALLEL_MIN_NODES;
+  const int par = ns_mg_threads(g->nnodes) > 1;
   /* One parallel region per sweep. The colours are processed in pairs that share the parity of
    * q (2D: the single pair {0, 1}; 3D: {0, 1} then {2, 3}; the reverse sweep runs {3, 2} then
    * {1, 0}), each pair as a wavefront: see pair_steps. Every line is solved with exactly the
    * values it sees in the plain colour-by-colour order, so the result is bitwise that of the
    * zebra sweep, whichever thread solves a line and for any thread count (on small grids, where
-   * a parallel region costs more than the sweep, the region runs on one thread). */
+   * a parallel region costs more than the sweep, the region runs on one thread: ns_mg_threads). */
 #pragma omp parallel default(none) shared(cp) firstprivate(nc, ndim, npair, reverse) if (par)
   for (int pi = 0; pi < npair; pi++) {
     const int pair = reverse ? npair - 1 - pi : pi;

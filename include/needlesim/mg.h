@@ -14,6 +14,7 @@
  * Krylov: preconditioned CG with a symmetric V-cycle for symmetric operators; right-preconditioned
  * GMRES (restarted) for nonsymmetric ones; with the (nonlinear) 3D K-cycle, their flexible
  * variants (FCG(4) and flexible GMRES, chosen automatically). All reductions deterministic (vec.h).
+ * Threads: ns_mg_threads is the one node-count policy (1 thread on small grids and coarse levels).
  */
 #ifndef NEEDLESIM_MG_H
 #define NEEDLESIM_MG_H
@@ -75,6 +76,15 @@ enum ns_status ns_mg_solve_direct(struct ns_mg *mg, const double *b, double *x, 
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err);
 
 int ns_mg_levels(const struct ns_mg *mg);
+
+/* Thread policy of the grid kernels: the number of OpenMP threads worth using for work on a
+ * structured grid of nnodes nodes. Below 4096 nodes (NS_MG_PARALLEL_MIN_NODES, sim/mg.c) a pass costs
+ * about as much as the fork/join of a parallel region, and with more runnable threads than free
+ * cores (other processes on a 2-core machine) every barrier can wait a scheduler time slice: 1.
+ * Otherwise omp_get_max_threads() of the caller. The multigrid module uses it for every level
+ * (coarse levels of a large grid run on one thread); a driver that owns a whole run calls it once
+ * with its grid's node count and passes the result to omp_set_num_threads. */
+int ns_mg_threads(size_t nnodes);
 void ns_mg_free(struct ns_mg *mg);
 
 #endif /* NEEDLESIM_MG_H */

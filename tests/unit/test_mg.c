@@ -11,7 +11,10 @@
  *   - Dirichlet dofs are never changed by a V-cycle or a solve;
  *   - GMRES converges on a nonsymmetric (convection-diffusion) operator;
  *   - the stand-alone cycle's convergence factor on the layered skin block stays below 0.4;
- *   - 1 and 2 threads give bitwise identical solutions;
+ *   - 1 and 2 threads give bitwise identical solutions (on grids above the thread policy's
+ *     serial size, so that the finest levels really run on two threads);
+ *   - the thread policy ns_mg_threads: 1 below 4096 nodes, the caller's count from there on, and
+ *     a solve leaves the caller's thread count as it found it;
  *   - error paths (solve before setup, mismatched operator, iteration cap).
  */
 #include <math.h>
@@ -613,15 +616,44 @@ static void test_threads_bitwise(void **state) {
   (void)state;
   const int saved = omp_get_max_threads();
   for (int geom = 0; geom < 2; geom++) {
+    /* 65^2 = 4225 and 17^3 = 4913 nodes: the finest level is above ns_mg_threads' 4096 nodes
+     * and runs on two threads, the coarser ones in the one-thread scope. */
+    const int cells = geom ? 16 : 64;
     omp_set_num_threads(1);
-    struct solved a = solve_skin(geom ? NS_GEOM_3D : NS_GEOM_AXISYMMETRIC, geom ? 8 : 64, 1e3, 0.45);
+    struct solved a = solve_skin(geom ? NS_GEOM_3D : NS_GEOM_AXISYMMETRIC, cells, 1e3, 0.45);
     omp_set_num_threads(2);
-    struct solved b = solve_skin(geom ? NS_GEOM_3D : NS_GEOM_AXISYMMETRIC, geom ? 8 : 64, 1e3, 0.45);
+    struct solved b = solve_skin(geom ? NS_GEOM_3D : NS_GEOM_AXISYMMETRIC, cells, 1e3, 0.45);
     assert_int_equal(a.iterations, b.iterations);
     assert_int_equal(memcmp(a.x, b.x, a.n * sizeof(double)), 0);
+    /* The solve's one-thread scopes gave the caller's count back. */
+    assert_int_equal(omp_get_max_threads(), 2);
     ns_vec_free(a.x);
     ns_vec_free(b.x);
   }
+  omp_set_num_threads(saved);
+}
+
+/* The policy's threshold is 4096 nodes (sim/mg.c, NS_MG_PARALLEL_MIN_NODES): one thread below,
+ * the caller's count at and above it, whatever that count is. */
+static void test_thread_policy(void **state) {
+  (void)state;
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(2);
+  assert_int_equal(ns_mg_threads(0), 1);
+  assert_int_equal(ns_mg_threads(4095), 1);
+  assert_int_equal(ns_mg_threads(4096), 2);
+  assert_int_equal(ns_mg_threads((size_t)1 << 30), 2);
+  /* The one-thread scope: sets 1 for a small grid and gives 2 back; no-op for a large one. */
+  int prev = ns_mg_serial_begin(100);
+  assert_int_equal(omp_get_max_threads(), 1);
+  ns_mg_serial_end(prev);
+  assert_int_equal(omp_get_max_threads(), 2);
+  prev = ns_mg_serial_begin(100000);
+  assert_int_equal(prev, 0);
+  assert_int_equal(omp_get_max_threads(), 2);
+  ns_mg_serial_end(prev);
+  omp_set_num_threads(3);
+  assert_int_equal(ns_mg_threads(5000), 3);
   omp_set_num_threads(saved);
 }
 
@@ -776,6 +808,7 @@ int main(void) {
       cmocka_unit_test(test_galerkin_bruteforce), cmocka_unit_test(test_dirichlet_untouched),
       cmocka_unit_test(test_gmres_nonsymmetric),
       cmocka_unit_test(test_direct_indefinite), cmocka_unit_test(test_krylov_stagnation), cmocka_unit_test(test_threads_bitwise),
+      cmocka_unit_test(test_thread_policy),
       cmocka_unit_test(test_cycle_factor),      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
