@@ -71,22 +71,30 @@ static inline void node_ijk(const struct ns_grid *g, size_t node, int ijk[3]) {
 
 #define NS_INLINE static inline __attribute__((always_inline))
 
-/* r = b - A x, specialised for compile-time nc and ndim. Parallel over grid lines along
- * direction 0 (static schedule); a line whose neighbouring lines all exist runs its interior
- * nodes through a branch-free loop over all 3^ndim entries; boundary nodes check each entry. */
-NS_INLINE void residual_kernel(const int nc, const int ndim, const struct ns_smat *A, const double *restrict b,
-                               const double *restrict x, double *restrict r, const double sgn) {
-  const struct ns_grid *g = A->grid;
+/* Shared arguments of one residual: out = b + sgn A x (b may be NULL). */
+struct res_args {
+  const struct ns_smat *A;
+  const double *b, *x;
+  double *r;
+  double sgn;
   ptrdiff_t off[27];
   int dir[27][3];
-  stencil_offsets(g, off, dir);
+};
+
+/* The residual's share of the calling thread (an orphaned work-sharing loop over the grid lines
+ * along direction 0, static schedule), specialised for compile-time nc and ndim. A line whose
+ * neighbouring lines all exist runs its interior nodes through a branch-free loop over all
+ * 3^ndim entries; boundary nodes check each entry. */
+NS_INLINE void residual_lines(const int nc, const int ndim, const struct res_args *ra) {
+  const struct ns_grid *g = ra->A->grid;
   const int ns = ndim == 2 ? 9 : 27, nb = nc * nc;
   const size_t bs = (size_t)ns * (size_t)nb;
   const int n0 = g->n[0], n1 = g->n[1], n2 = g->n[2];
   const long nl = (long)n1 * n2;
-  const double *restrict a = A->a;
-#pragma omp parallel for default(none) shared(a, b, x, r, off, dir, g) firstprivate(nc, ndim, ns, nb, bs, n0, n1, n2, nl, sgn) \
-    schedule(static)
+  const double *restrict a = ra->A->a, *restrict b = ra->b, *restrict x = ra->x;
+  double *restrict r = ra->r;
+  const double sgn = ra->sgn;
+#pragma omp for schedule(static)
   for (long t = 0; t < nl; t++) {
     const int j = (int)(t % n1), k = (int)(t / n1);
     const int across = j > 0 && j < n1 - 1 && (ndim == 2 || (k > 0 && k < n2 - 1));
@@ -98,16 +106,16 @@ NS_INLINE void residual_kernel(const int nc, const int ndim, const struct ns_sma
       if (across && i > 0 && i < n0 - 1) {
         for (int s = 0; s < ns; s++) {
           const double *restrict blk = an + (size_t)s * (size_t)nb;
-          const double *restrict xs = x + (size_t)((ptrdiff_t)node + off[s]) * (size_t)nc;
+          const double *restrict xs = x + (size_t)((ptrdiff_t)node + ra->off[s]) * (size_t)nc;
           for (int rr = 0; rr < nc; rr++)
             for (int c = 0; c < nc; c++) acc[rr] += blk[rr * nc + c] * xs[c];
         }
       } else {
         const int ijk[3] = {i, j, k};
         for (int s = 0; s < ns; s++) {
-          if (!inside(g, ijk, dir[s])) continue;
+          if (!inside(g, ijk, ra->dir[s])) continue;
           const double *restrict blk = an + (size_t)s * (size_t)nb;
-          const double *restrict xs = x + (size_t)((ptrdiff_t)node + off[s]) * (size_t)nc;
+          const double *restrict xs = x + (size_t)((ptrdiff_t)node + ra->off[s]) * (size_t)nc;
           for (int rr = 0; rr < nc; rr++)
             for (int c = 0; c < nc; c++) acc[rr] += blk[rr * nc + c] * xs[c];
         }
@@ -118,15 +126,27 @@ NS_INLINE void residual_kernel(const int nc, const int ndim, const struct ns_sma
   }
 }
 
-/* out = b + sgn A x (b may be NULL). */
+/* out = b + sgn A x (b may be NULL). The kernel is instantiated inside the parallel region, as
+ * the smoother's is (sim/mg_smooth.c): OpenMP outlining happens before inlining, so the sizes of
+ * an instantiation enclosing the region arrived in it as run-time values and the blocks went
+ * through generic loops. Measured (1 thread, best of 20, bench operators, load ~2.7): 3D 49^3
+ * ncomp 3 18.1-26.5 -> 13.1-14.2 ms, axisymmetric 513^2 ncomp 2 10.2-14.1 -> 6.1-7.1 ms; the
+ * arithmetic, and so every result, is bitwise unchanged. Computing several rows in lockstep
+ * (independent addition chains) was slower in 3D (28-40 ms for 2-4 rows): the interleaved
+ * streams over the rows stalled on memory. */
 static void residual_dispatch(const struct ns_smat *A, const double *b, const double *x, double *r, double sgn) {
-  switch (A->ncomp * 10 + A->grid->ndim) {
-  case 12: residual_kernel(1, 2, A, b, x, r, sgn); break;
-  case 22: residual_kernel(2, 2, A, b, x, r, sgn); break;
-  case 32: residual_kernel(3, 2, A, b, x, r, sgn); break;
-  case 13: residual_kernel(1, 3, A, b, x, r, sgn); break;
-  case 23: residual_kernel(2, 3, A, b, x, r, sgn); break;
-  default: residual_kernel(3, 3, A, b, x, r, sgn); break;
+  struct res_args ra = {.A = A, .b = b, .x = x, .r = r, .sgn = sgn};
+  stencil_offsets(A->grid, ra.off, ra.dir);
+  const struct res_args *rp = &ra;
+  const int key = A->ncomp * 10 + A->grid->ndim;
+#pragma omp parallel default(none) shared(rp) firstprivate(key)
+  switch (key) {
+  case 12: residual_lines(1, 2, rp); break;
+  case 22: residual_lines(2, 2, rp); break;
+  case 32: residual_lines(3, 2, rp); break;
+  case 13: residual_lines(1, 3, rp); break;
+  case 23: residual_lines(2, 3, rp); break;
+  default: residual_lines(3, 3, rp); break;
   }
 }
 
