@@ -44,9 +44,22 @@
 /* Lines solved in lockstep by one thread (see solve_batch). Measured on the 513^2 axisymmetric
  * skin operator (bench_solver, 1 thread): 4 lines beat 2, 6, 8 and 16 along both directions; r
  * lines take 5.5 ms per sweep with 4, 8.5 ms with 8 and 11 ms with 16, whose forward pass no
- * longer leaves the factors and x of the batch in L2 for the back substitution. */
+ * longer leaves the factors and x of the batch in L2 for the back substitution. The exception
+ * is NS_LINE_BATCH_X. */
 #ifndef NS_LINE_BATCH
 #define NS_LINE_BATCH 4
+#endif
+
+/* Lines per batch for 3D lines along direction 0 (the fastest grid index). Such a line's
+ * operator rows (27 ncomp^2 doubles, 1944 bytes with ncomp 3) are contiguous, so one line is a
+ * single sequential stream that the hardware prefetchers follow; a batch of several lines
+ * interleaves as many streams a few kilobytes apart, and they did not keep up. Measured (3D
+ * 49^3 skin operator, ncomp 3, 1 thread, best of 5, load 2.0-2.7, three runs): x lines
+ * 33.6-37.7 ms per sweep with 4 lines, 19.2-24.4 ms with 1 (y and z lines, which jump a grid
+ * row or plane per step, stay faster with 4: 33-39 ms against 38-46 ms). In 2D (rows of
+ * 9 ncomp^2 doubles) 4 lines stay best along both directions. */
+#ifndef NS_LINE_BATCH_X
+#define NS_LINE_BATCH_X 1
 #endif
 
 /* Steps ahead along the line at which a batch prefetches its operator rows (see prefetch_step). */
@@ -193,6 +206,7 @@ struct sweep_ctx {
   int dir[27][3];            /* direction triple of every stencil entry */
   int gn[3];                 /* grid nodes per direction */
   int sL;                    /* stencil index of the in-line entry towards k - 1 */
+  int batch;                 /* lines per batch (NS_LINE_BATCH or NS_LINE_BATCH_X) */
   size_t nnodes;             /* grid nodes */
   int d, o1, o2, len, n1, n2;
   ptrdiff_t s1, s2, sd;      /* node strides across (o1, o2) and along (d) the line */
@@ -266,7 +280,7 @@ NS_INLINE void prefetch_step(const int nc, const int ndim, const struct sweep_ct
   }
 }
 
-/* Exact block-tridiagonal solve of nbl <= NS_LINE_BATCH lines of one colour, advancing in
+/* Exact block-tridiagonal solve of nbl <= c->batch lines of one colour, advancing in
  * lockstep: line l starts at node base[l] and lies at index (pq[l][0], pq[l][1]) across. The
  * interleaving only changes the order in which independent lines are processed, not any line's
  * arithmetic. While one line's recursion waits on its previous step, the others' proceed. */
@@ -331,7 +345,7 @@ NS_INLINE void solve_batch(const int nc, const int ndim, const struct sweep_ctx 
 }
 
 /* Solves the lines t0 <= t < t1 of row q (across index o2) whose index across o1 has parity pp,
- * i.e. p = 2 t + pp, in lockstep (at most NS_LINE_BATCH of them). The kernel is instantiated
+ * i.e. p = 2 t + pp, in lockstep (at most c->batch of them). The kernel is instantiated
  * here, in a function inlined into the outlined parallel region: OpenMP outlining happens before
  * inlining, so constants of an enclosing instantiation would arrive in the region as run-time
  * values. */
@@ -361,7 +375,7 @@ NS_INLINE void solve_lines(const struct sweep_ctx *restrict c, int nc, int ndim,
  * parity f, the second 1 - f. Within a pair, lines couple only to the lines p +- 1 of the same
  * row (the other rows of the pair are two apart), so a second-colour line can be solved as soon
  * as its two first-colour neighbours are. Step j of a row solves the first-colour lines
- * t = B j .. B j + B - 1 (p = 2 t + f, B = NS_LINE_BATCH) and then the second-colour lines
+ * t = B j .. B j + B - 1 (p = 2 t + f, B = c->batch) and then the second-colour lines
  * t' = lo(j) .. hi(j) with hi(j) = B j + B - 2 + f, the last t' whose neighbour p + 1 was just
  * solved; one extra step per row takes the remaining second-colour lines. Each line therefore
  * sees exactly the values of the plain zebra order (first-colour lines still see the old
@@ -372,6 +386,7 @@ NS_INLINE void solve_lines(const struct sweep_ctx *restrict c, int nc, int ndim,
  * first one's TLB entries). Steps are numbered row by row, gs = row * nstep + j. */
 struct pair_sched {
   int f, q0;          /* first colour's p parity; rows' q parity */
+  int B;              /* lines per batch */
   long nfirst, nsec;  /* lines per row of the first and the second colour */
   long nstep, nsteps; /* steps per row; steps in all */
 };
@@ -381,7 +396,8 @@ static void pair_setup(const struct sweep_ctx *c, int pair, int reverse, struct 
   ps->f = reverse ? 1 : 0;
   ps->nfirst = (c->n1 - ps->f + 1) / 2;
   ps->nsec = (c->n1 - (1 - ps->f) + 1) / 2;
-  ps->nstep = (ps->nfirst + NS_LINE_BATCH - 1) / NS_LINE_BATCH + 1;
+  ps->B = c->batch;
+  ps->nstep = (ps->nfirst + ps->B - 1) / ps->B + 1;
   const long nrow = (c->n2 - ps->q0 + 1) / 2;
   ps->nsteps = nrow * ps->nstep;
 }
@@ -389,7 +405,7 @@ static void pair_setup(const struct sweep_ctx *c, int pair, int reverse, struct 
 /* Last second-colour line of step j of a row (-1: none yet). */
 static long pair_hi(const struct pair_sched *ps, long j) {
   if (j < 0) return -1;
-  long hi = j == ps->nstep - 1 ? ps->nsec - 1 : NS_LINE_BATCH * j + NS_LINE_BATCH - 2 + ps->f;
+  long hi = j == ps->nstep - 1 ? ps->nsec - 1 : ps->B * j + ps->B - 2 + ps->f;
   return hi < ps->nsec - 1 ? hi : ps->nsec - 1;
 }
 
@@ -400,7 +416,7 @@ static long pair_hi(const struct pair_sched *ps, long j) {
 NS_INLINE void pair_step(const struct sweep_ctx *restrict c, int nc, int ndim, const struct pair_sched *ps, long gs,
                          int first) {
   const long row = gs / ps->nstep, j = gs % ps->nstep, q = ps->q0 + 2 * row;
-  const long t0 = NS_LINE_BATCH * j, t1 = t0 + NS_LINE_BATCH < ps->nfirst ? t0 + NS_LINE_BATCH : ps->nfirst;
+  const long t0 = ps->B * j, t1 = t0 + ps->B < ps->nfirst ? t0 + ps->B : ps->nfirst;
   solve_lines(c, nc, ndim, ps->f, q, t0, t1);
   long lo = pair_hi(ps, j - 1) + 1;
   if (first && j > 0) lo++;
@@ -435,6 +451,7 @@ void ns_mg_lines_sweep(const struct ns_mg_level *lev, int nc, int d, int reverse
   dl[d] = -1;
   ctx.sL = ns_smat_stencil_index(ndim, dl);
   ctx.d = d;
+  ctx.batch = ndim == 3 && d == 0 ? NS_LINE_BATCH_X : NS_LINE_BATCH;
   ctx.nnodes = g->nnodes;
   ctx.len = g->n[d];
   ctx.n1 = g->n[ctx.o1];
