@@ -48,7 +48,9 @@ struct ns_linsolve_info {
 
 struct ns_mg; /* opaque */
 
-/* Build the grid hierarchy for `fine` (borrowed, must outlive mg) with ncomp unknowns per node. */
+/* Build the grid hierarchy for `fine` (borrowed, must outlive mg) with ncomp unknowns per node.
+ * In 3D the levels below the finest depend on the operator's layer interfaces: the first
+ * ns_mg_setup builds them (ns_mg_levels is 1 until then). */
 enum ns_status ns_mg_create(const struct ns_grid *fine, int ncomp, struct ns_mg **out, struct ns_err *err);
 
 /* (Re)compute the coarse operators and smoother data for a new fine operator A (borrowed). In 3D
