@@ -4,7 +4,10 @@
  *      threads: the machine's attainable memory bandwidth in this very run.
  *   2. Kernels on matrices >> cache: residual r = b - A x and one line Gauss-Seidel sweep
  *      (all colours, one direction), unknowns/s and GB/s from the byte-traffic model below, as a
- *      fraction of the triad bandwidth.
+ *      fraction of the triad bandwidth: with all threads (sweep along the last direction), and
+ *      with one thread against the one-thread triad (sweep along every direction), best of
+ *      KERNEL_REPS each. The one-thread figures are the ones to compare between runs on the
+ *      shared 2-core machine: a 2-thread kernel waits for the slower core.
  *        residual: per node 8 (ns nc^2) matrix + 8 nc x + 8 nc b + 8 nc r bytes
  *        line sweep: per node 8 (ns nc^2) matrix + 8 nc b + 16 nc x (read and written)
  *      i.e. the sweep's compulsory traffic: the line factors it also reads (8 (2 nc^2) bytes per
@@ -76,10 +79,12 @@ static double triad(int threads) {
 struct kres {
   const char *name;
   double ndof, res_dofs, res_gbs, sw_dofs, sw_gbs;
+  int ndim;
+  double res1_gbs, sw1_gbs[3]; /* one thread: residual, sweep along each direction */
 };
 
 static struct kres kernels(const char *name, enum ns_geometry geom, int cells) {
-  struct kres k = {name, 0, 0, 0, 0, 0};
+  struct kres k = {name, 0, 0, 0, 0, 0, 0, 0, {0, 0, 0}};
   struct ns_testops_problem p;
   if (ns_testops_skin(geom, cells, cells, CONTRAST, NU, &p)) return k;
   struct ns_err err = NS_ERR_INIT;
@@ -103,6 +108,24 @@ static struct kres kernels(const char *name, enum ns_geometry geom, int cells) {
     tsw = fmin(tsw, omp_get_wtime() - t0);
   }
   const double bres = 8.0 * (ns * nc * nc + 3 * nc), bsw = 8.0 * (ns * nc * nc + 3 * nc);
+  /* One thread: the residual and a sweep along every direction. */
+  const int maxt = omp_get_max_threads();
+  omp_set_num_threads(1);
+  double t1res = INFINITY, t1sw[3] = {INFINITY, INFINITY, INFINITY};
+  for (int rep = 0; rep < KERNEL_REPS; rep++) {
+    double t0 = omp_get_wtime();
+    ns_smat_residual(p.A, p.b, x, r);
+    t1res = fmin(t1res, omp_get_wtime() - t0);
+    for (int d = 0; d < p.g->ndim; d++) {
+      t0 = omp_get_wtime();
+      ns_mg_lines_sweep(&mg->lev[0], p.A->ncomp, d, 0, p.b, x);
+      t1sw[d] = fmin(t1sw[d], omp_get_wtime() - t0);
+    }
+  }
+  omp_set_num_threads(maxt);
+  k.ndim = p.g->ndim;
+  k.res1_gbs = bres * (double)nn / t1res / 1e9;
+  for (int d = 0; d < p.g->ndim; d++) k.sw1_gbs[d] = bsw * (double)nn / t1sw[d] / 1e9;
   k.ndof = (double)n;
   k.res_dofs = (double)n / tres;
   k.res_gbs = bres * (double)nn / tres / 1e9;
@@ -197,6 +220,13 @@ int main(void) {
   for (int i = 0; i < 2; i++)
     printf("%-36s %12.3e %10.2f %8.2f %12.3e %10.2f %8.2f\n", kr[i].name, kr[i].res_dofs, kr[i].res_gbs,
            kr[i].res_gbs / bw, kr[i].sw_dofs, kr[i].sw_gbs, kr[i].sw_gbs / bw);
+  printf("\none thread, fraction of the 1-thread triad (%.2f GB/s): residual, line sweep along directions 0, 1[, 2]\n",
+         bw1);
+  for (int i = 0; i < 2; i++) {
+    printf("%-36s %8.2f  sweeps", kr[i].name, kr[i].res1_gbs / bw1);
+    for (int d = 0; d < kr[i].ndim; d++) printf(" %6.2f", kr[i].sw1_gbs[d] / bw1);
+    printf("\n");
+  }
   /* 3. multigrid on three sizes */
   enum { NMG = 8 };
   struct mres mr[NMG] = {mgrun(NS_GEOM_AXISYMMETRIC, 64), mgrun(NS_GEOM_AXISYMMETRIC, 128),
@@ -244,9 +274,11 @@ int main(void) {
     fprintf(f,
             "      {\"grid\": \"%s\", \"unknowns\": %.0f, \"residual_dofs_per_s\": %.4g, \"residual_GBs\": %.4g, "
             "\"residual_frac_triad\": %.3f, \"line_sweep_dofs_per_s\": %.4g, \"line_sweep_GBs\": %.4g, "
-            "\"line_sweep_frac_triad\": %.3f}%s\n",
+            "\"line_sweep_frac_triad\": %.3f, \"residual_frac_triad_1thread\": %.3f, "
+            "\"line_sweep_frac_triad_1thread\": [%.3f, %.3f, %.3f]}%s\n",
             kr[i].name, kr[i].ndof, kr[i].res_dofs, kr[i].res_gbs, kr[i].res_gbs / bw, kr[i].sw_dofs, kr[i].sw_gbs,
-            kr[i].sw_gbs / bw, i ? "" : ",");
+            kr[i].sw_gbs / bw, kr[i].res1_gbs / bw1, kr[i].sw1_gbs[0] / bw1, kr[i].sw1_gbs[1] / bw1,
+            kr[i].sw1_gbs[2] / bw1, i ? "" : ",");
   fprintf(f, "    ],\n    \"multigrid\": [\n");
   for (int i = 0; i < NMG; i++)
     fprintf(f,
