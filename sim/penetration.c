@@ -660,7 +660,7 @@ struct pen_run {
   double jump;         /* cumulative energy released by accepted releases beyond G_c A [J] */
   unsigned char *snap; /* checkpoint of the whole committed state (snap_save) */
   size_t snap_size;
-  long trials, releases, trial_newton;
+  long trials, releases, trial_newton, trial_failed;
   struct ns_cohesive_law coh_laws[NS_NLAYERS]; /* the ties' laws (G_c of a released row) */
 };
 
@@ -1283,6 +1283,7 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     pr->trials++;
     pr->trial_newton += ns_mech_get_stats(pr->m)->newton_iters - newton0;
     if (st != NS_OK && st != NS_ECONV) return ns_err_set(err, st, "%s", e2.msg);
+    if (st == NS_ECONV) pr->trial_failed++;
     const struct ns_cohesive_law *L = &pr->coh_laws[t[k].law];
     const double gca = L->toughness * t[k].area;
     const double released = st == NS_OK ? (e0 - held_energy(pr, &d1)) : -HUGE_VAL;
@@ -1470,6 +1471,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
     res->griffith_trials = pr.trials;
     res->griffith_releases = pr.releases;
     res->griffith_newton = pr.trial_newton;
+    res->griffith_failed = pr.trial_failed;
   }
   res->wall_s = omp_get_wtime() - t0w;
 done:
@@ -1609,6 +1611,7 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
     NS_TRY(ns_writer_attr_int(w, p, "stopped_by_force", r->stopped_by_force, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_trials", r->griffith_trials, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_releases", r->griffith_releases, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_failed", r->griffith_failed, err));
     NS_TRY(ns_writer_attr_int(w, p, "newton_iterations", r->newton_iters, err));
   }
   /* Events. */

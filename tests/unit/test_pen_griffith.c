@@ -93,9 +93,9 @@ static void griffith_ledger(void **state) {
   struct ns_pen_result r;
   run_ok(&s, &r);
   const size_t kl = r.n - 1;
-  printf("  releases %ld of %ld trials, max cut %.1f um, force at 450 um %.3f mN, fracture %.3e J, jump %.3e J, "
+  printf("  releases %ld of %ld trials (%ld not converged), max cut %.1f um, force at 450 um %.3f mN, fracture %.3e J, jump %.3e J, "
          "work %.3e J, ledger %.2e (without the jump loss %.2e), Newton %ld (trials %ld), core J min %.3f\n",
-         r.griffith_releases, r.griffith_trials, r.max_cut_depth * 1e6, r.force[kl] * 1e3, r.fracture_energy[kl],
+         r.griffith_releases, r.griffith_trials, r.griffith_failed, r.max_cut_depth * 1e6, r.force[kl] * 1e3, r.fracture_energy[kl],
          r.jump_loss[kl], r.work[kl], r.energy_error, r.energy_error_raw, r.newton_iters, r.griffith_newton,
          r.core_j_min);
   assert_true(r.griffith_releases >= 1);
