@@ -6,6 +6,7 @@
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes               contact node sets with areas
  *   ns_contact_set_friction                                 per-node Coulomb coefficient
+ *   ns_contact_set_area                                     per-node reference area (phasing a node out)
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip
  *   ns_contact_extra                                        residual/tangent hook for mech
  *   ns_contact_step, ns_contact_update, ns_contact_augment  solve, outputs, Uzawa update
@@ -467,6 +468,13 @@ enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu
     return ns_err_set(err, NS_EINPUT, "contact: friction is implemented on axisymmetric grids only");
   c->nodes[i].mu = mu;
   if (mu > 0.0) c->has_friction = 1;
+  return NS_OK;
+}
+
+enum ns_status ns_contact_set_area(struct ns_contact *c, size_t i, double area, struct ns_err *err) {
+  if (i >= c->n) return ns_err_set(err, NS_EINPUT, "contact: node entry %zu out of range (%zu)", i, c->n);
+  if (!(area >= 0.0) || !isfinite(area)) return ns_err_set(err, NS_EINPUT, "contact: node %zu has area %g m^2", i, area);
+  c->nodes[i].area = area;
   return NS_OK;
 }
 

@@ -76,6 +76,7 @@
  *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
  *   ns_contact_update, ns_contact_augment                  outputs / multiplier update
  *   ns_contact_result, ns_contact_nodes, ns_contact_count  force, contact radius, pressures
+ *   ns_contact_set_area                                    a node's area (phasing it out)
  *   ns_contact_state_size, _state_save, _state_restore     checkpoint of the set's history
  */
 #ifndef NEEDLESIM_CONTACT_H
@@ -193,6 +194,12 @@ enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t
 /* Friction coefficient of contact node i (in the order of ns_contact_nodes); mu >= 0 (> 0 only
  * on axisymmetric grids). NS_EINPUT otherwise. */
 enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err);
+
+/* Reference area of contact node i (in the order of ns_contact_nodes) [m^2], >= 0 and finite:
+ * its penalty force, tangent and interface energy scale with it (a continuation that phases a
+ * node out of the contact, e.g. a Griffith release in penetration.c). Set-up, not state: the
+ * state checkpoint does not hold it. NS_EINPUT otherwise. */
+enum ns_status ns_contact_set_area(struct ns_contact *c, size_t i, double area, struct ns_err *err);
 
 /* Tip position: a value (used at every time until changed) or a function of time. */
 typedef double (*ns_contact_tip_fn)(double t, void *ctx);
