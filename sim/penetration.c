@@ -1559,6 +1559,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
     res->griffith_releases = pr.releases;
     res->griffith_newton = pr.trial_newton;
     res->griffith_failed = pr.trial_failed;
+    res->griffith_ramp_cuts = pr.ramp_cuts;
   }
   res->wall_s = omp_get_wtime() - t0w;
 done:
@@ -1699,6 +1700,7 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
     NS_TRY(ns_writer_attr_int(w, p, "griffith_trials", r->griffith_trials, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_releases", r->griffith_releases, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_failed", r->griffith_failed, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_ramp_cuts", r->griffith_ramp_cuts, err));
     NS_TRY(ns_writer_attr_int(w, p, "newton_iterations", r->newton_iters, err));
   }
   /* Events. */

@@ -187,6 +187,8 @@ struct ns_pen_result {
   long griffith_releases;   /* ... of which accepted (rows cut) */
   long griffith_newton;     /* ... Newton iterations of the trials (in newton_iters too) */
   long griffith_failed;     /* ... whose re-equilibration did not converge (rejected as well) */
+  long griffith_ramp_cuts;  /* increments of the release continuations that did not converge and
+                               were halved (0: every trial converged in one increment) */
   double core_j_min;        /* smallest cell-centre J of an intact core cell (g = 1) over the output
                                points (fracture = 1; NAN: none): the crushing of the core */
   double t_linear;          /* wall seconds in the Krylov solves (multigrid set-up included) */

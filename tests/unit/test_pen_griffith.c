@@ -98,9 +98,9 @@ static void griffith_ledger(void **state) {
   struct ns_pen_result r;
   run_ok(&s, &r);
   const size_t kl = r.n - 1;
-  printf("  releases %ld of %ld trials (%ld not converged), max cut %.1f um, force at 450 um %.3f mN, fracture %.3e J, jump %.3e J, "
+  printf("  releases %ld of %ld trials (%ld not converged, %ld increments halved), max cut %.1f um, force at 450 um %.3f mN, fracture %.3e J, jump %.3e J, "
          "work %.3e J, ledger %.2e (without the jump loss %.2e), Newton %ld (trials %ld), core J min %.3f\n",
-         r.griffith_releases, r.griffith_trials, r.griffith_failed, r.max_cut_depth * 1e6, r.force[kl] * 1e3, r.fracture_energy[kl],
+         r.griffith_releases, r.griffith_trials, r.griffith_failed, r.griffith_ramp_cuts, r.max_cut_depth * 1e6, r.force[kl] * 1e3, r.fracture_energy[kl],
          r.jump_loss[kl], r.work[kl], r.energy_error, r.energy_error_raw, r.newton_iters, r.griffith_newton,
          r.core_j_min);
   assert_true(r.griffith_releases >= 1);
@@ -159,10 +159,11 @@ static void puncture_run(const struct ns_skin *sk, double r0, double travel, str
   s.travel = travel;
   s.steps = (int)(travel / PUNCTURE_STEP + 0.5);
   run_ok(&s, r);
-  printf("  r0 = %.0f um: puncture %.4f mN at tip %.1f um, max cut %.1f um, releases %ld of %ld trials (%ld not converged), "
-         "ledger %.2e, Newton %ld, %.1f s\n",
+  printf("  r0 = %.0f um: puncture %.4f mN at tip %.1f um, max cut %.1f um, releases %ld of %ld trials (%ld not converged, "
+         "%ld increments halved), ledger %.2e, Newton %ld, %.1f s\n",
          r0 * 1e6, r->puncture_force * 1e3, r->nevents ? r->events[0].tip_depth * 1e6 : NAN, r->max_cut_depth * 1e6,
-         r->griffith_releases, r->griffith_trials, r->griffith_failed, r->energy_error, r->newton_iters, r->wall_s);
+         r->griffith_releases, r->griffith_trials, r->griffith_failed, r->griffith_ramp_cuts, r->energy_error,
+         r->newton_iters, r->wall_s);
 }
 
 /* Relative force increment of the output step that ends at the puncture force: the resolution
