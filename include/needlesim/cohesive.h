@@ -82,7 +82,7 @@ struct ns_cohesive_opts {
   double eta;  /* viscous regularisation time [s] (>= 0; 0: rate independent) */
   int elastic; /* 1: no softening: a tie follows t = K delta (both signs, no damage, no history)
                   until ns_cohesive_break releases it; then it carries no tension and a
-                  compression penalty K max(0, -delta) rounded (C1) over |delta| < 1e-2
+                  compression penalty K max(0, -delta) rounded (C1) over |delta| < 0.3
                   delta_0 (a wall at delta ~ 0 stalled Newton on the kink), with exactly G_c A
                   dissipated. For cuts that
                   advance by an energy (Griffith) criterion decided outside (penetration.c) */
