@@ -160,8 +160,9 @@
  * iterations; the puncture force is the same to 4 digits (2.5703 mN). */
 #define GRIFFITH_WALL_SMOOTHING 1e-2
 /* Release continuation (release_solve): the smallest increment of the core's degradation path
- * is 1 / this of the whole (six halvings; g spans six decades, so one decade of g per increment
- * at the smallest). */
+ * is 1 / this of the whole (six halvings; g spans six decades, so 0.09 of a decade of g per
+ * increment at the smallest). Measured: the trials that needed the continuation converged after
+ * at most 3 halvings (griffith_radius, 20 um: 10 halvings over 67 trials). */
 #define GRIFFITH_RAMP_MIN 64.0
 
 struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
