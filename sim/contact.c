@@ -6,10 +6,12 @@
  *   ns_contact_opts_defaults, ns_contact_create, ns_contact_free
  *   ns_contact_add_face, ns_contact_add_nodes               contact node sets with areas
  *   ns_contact_set_friction                                 per-node Coulomb coefficient
+ *   ns_contact_set_area                                     per-node reference area (phasing a node out)
  *   ns_contact_set_tip, ns_contact_set_tip_fn, ns_contact_tip
  *   ns_contact_extra                                        residual/tangent hook for mech
  *   ns_contact_step, ns_contact_update, ns_contact_augment  solve, outputs, Uzawa update
  *   ns_contact_result, ns_contact_nodes, ns_contact_count   accessors
+ *   ns_contact_state_size, _state_save, _state_restore      checkpoint of the set's history
  *
  * Geometry (meridian half-plane, r >= 0, h = z - z_tip): every body is the chain
  *   bottom segment (0,0)-(r_flat,0), normal (0,-1)
@@ -469,6 +471,13 @@ enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu
   return NS_OK;
 }
 
+enum ns_status ns_contact_set_area(struct ns_contact *c, size_t i, double area, struct ns_err *err) {
+  if (i >= c->n) return ns_err_set(err, NS_EINPUT, "contact: node entry %zu out of range (%zu)", i, c->n);
+  if (!(area >= 0.0) || !isfinite(area)) return ns_err_set(err, NS_EINPUT, "contact: node %zu has area %g m^2", i, area);
+  c->nodes[i].area = area;
+  return NS_OK;
+}
+
 void ns_contact_set_tip(struct ns_contact *c, double z_tip) {
   c->z_tip = z_tip;
   c->tip_fn = NULL;
@@ -837,3 +846,61 @@ const struct ns_contact_node *ns_contact_nodes(const struct ns_contact *c, size_
 }
 
 size_t ns_contact_count(const struct ns_contact *c) { return c->n; }
+
+/* ---- checkpoint ---------------------------------------------------------------------------- */
+
+/* Buffer layout: the node count, the nodes (their friction history, multipliers and last
+ * outputs), then the scalar state (dissipation, work, force and tip at the commit, the frozen
+ * tip, the tip height) and the last result. Same build only (struct images). */
+struct contact_state_scalars {
+  double dissipation, work, fz_c, z_c, z_frozen, z_tip;
+  int frozen;
+};
+
+size_t ns_contact_state_size(const struct ns_contact *c) {
+  return sizeof(size_t) + c->n * sizeof *c->nodes + sizeof(struct contact_state_scalars) + sizeof c->res;
+}
+
+void ns_contact_state_save(const struct ns_contact *c, void *buf) {
+  unsigned char *p = buf;
+  const struct contact_state_scalars s = {c->dissipation, c->work, c->fz_c, c->z_c, c->z_frozen, c->z_tip, c->frozen};
+  memcpy(p, &c->n, sizeof c->n);
+  p += sizeof c->n;
+  memcpy(p, c->nodes, c->n * sizeof *c->nodes);
+  p += c->n * sizeof *c->nodes;
+  memcpy(p, &s, sizeof s);
+  p += sizeof s;
+  memcpy(p, &c->res, sizeof c->res);
+}
+
+enum ns_status ns_contact_state_restore(struct ns_contact *c, const void *buf, size_t size, struct ns_err *err) {
+  const unsigned char *p = buf;
+  size_t n;
+  if (size != ns_contact_state_size(c))
+    return ns_err_set(err, NS_EINPUT, "contact: state buffer of %zu bytes, this set needs %zu", size,
+                      ns_contact_state_size(c));
+  memcpy(&n, p, sizeof n);
+  if (n != c->n) return ns_err_set(err, NS_EINPUT, "contact: state buffer of %zu nodes, this set has %zu", n, c->n);
+  p += sizeof n;
+  for (size_t i = 0; i < n; i++) {
+    struct ns_contact_node e;
+    memcpy(&e, p + i * sizeof e, sizeof e);
+    if (e.node != c->nodes[i].node)
+      return ns_err_set(err, NS_EINPUT, "contact: state buffer of another node set (node %zu is %zu, here %zu)", i,
+                        e.node, c->nodes[i].node);
+  }
+  memcpy(c->nodes, p, n * sizeof *c->nodes);
+  p += n * sizeof *c->nodes;
+  struct contact_state_scalars s;
+  memcpy(&s, p, sizeof s);
+  p += sizeof s;
+  c->dissipation = s.dissipation;
+  c->work = s.work;
+  c->fz_c = s.fz_c;
+  c->z_c = s.z_c;
+  c->z_frozen = s.z_frozen;
+  c->z_tip = s.z_tip;
+  c->frozen = s.frozen;
+  memcpy(&c->res, p, sizeof c->res);
+  return NS_OK;
+}

@@ -9,6 +9,8 @@
  *   ns_mech_reaction           force of a region's constraints on the body (with dynamics: incl. M a)
  *   ns_mech_get_opts           the options in force
  *   ns_mech_eval               residual and tangent at a given displacement (no BCs)
+ *   ns_mech_state_size, _state_save, _state_restore   checkpoint of the committed state (flat buffer)
+ *   ns_mech_set_substep        length of the next substep; forgets the predictor's last step
  * Private (mech_impl.h): ns_mech_build_constraints, ns_mech_external, ns_mech_dirichlet_values.
  *
  * Invariants: mask[dof] != 0 exactly when src[dof] != NS_MECH_SRC_NONE; the axis nodes of an
@@ -534,4 +536,127 @@ enum ns_status ns_mech_eval(struct ns_mech *m, const double *u, double t, double
   ns_mech_external(m, t);
   ns_vec_axpy(m->ndof, -1.0, m->fext, R);
   return NS_OK;
+}
+
+/* ---- checkpoint of the committed state ------------------------------------------------------ */
+
+/* First word of a state buffer ("NSMECH01" read as a little-endian integer): a buffer of another
+ * kind or version is refused. */
+#define STATE_MAGIC 0x3130484345534d4eULL
+/* Header words: magic, ndof, ncells, history doubles, Gauss points, dynamics storage flag. */
+#define STATE_HEADER 6
+
+/* Bytes of the state buffer (see ns_mech_state_save for the layout). */
+size_t ns_mech_state_size(const struct ns_mech *m) {
+  const size_t nd = m->ndof, nc = m->ncells;
+  size_t doubles = 4 + NS_MECH_MAX_REGIONS + 6;     /* t, dt, h_prev, pred_valid; work; ebook scalars */
+  doubles += 2 * nd;                                /* u, u_prev */
+  doubles += m->hist_off[nc] + nc * (size_t)m->ngp; /* committed history, degradation */
+  doubles += 8 * nc;                                /* committed stress (6), energy, jacobian */
+  doubles += 3 * nd;                                /* Rc, f_ext and f_extra at the commit */
+  doubles += 2 * nd;                                /* velocity, acceleration */
+  if (m->dyn.allocated) doubles += nd + 2;          /* Rq, need_accel, h */
+  size_t bytes = STATE_HEADER * sizeof(uint64_t) + doubles * sizeof(double);
+  if (m->dyn.allocated) bytes += nd;                /* mask_prev */
+  return bytes;
+}
+
+/* Cursor over a state buffer: copies n doubles (or bytes) in or out and advances. */
+struct state_cursor {
+  unsigned char *p;
+  int out; /* 1: from the object into the buffer (save) */
+};
+
+static void cur_doubles(struct state_cursor *c, double *x, size_t n) {
+  if (c->out) memcpy(c->p, x, n * sizeof *x);
+  else memcpy(x, c->p, n * sizeof *x);
+  c->p += n * sizeof *x;
+}
+
+static void cur_bytes(struct state_cursor *c, void *x, size_t n) {
+  if (c->out) memcpy(c->p, x, n);
+  else memcpy(x, c->p, n);
+  c->p += n;
+}
+
+static void cur_int(struct state_cursor *c, int *v) {
+  double d = *v;
+  cur_doubles(c, &d, 1);
+  *v = (int)d;
+}
+
+/* The fields of the committed state in buffer order (after the header), both directions. */
+static void state_fields(struct ns_mech *m, struct state_cursor *c) {
+  const size_t nd = m->ndof, nc = m->ncells;
+  struct ns_mech_ebook *eb = &m->eb;
+  cur_doubles(c, &m->t, 1);
+  cur_doubles(c, &m->dt, 1);
+  cur_doubles(c, &m->h_prev, 1);
+  cur_int(c, &m->pred_valid);
+  cur_doubles(c, eb->work_region, NS_MECH_MAX_REGIONS);
+  cur_doubles(c, &eb->viscous, 1);
+  cur_doubles(c, &eb->work_dirichlet, 1);
+  cur_doubles(c, &eb->work_load, 1);
+  cur_doubles(c, &eb->work_extra, 1);
+  cur_doubles(c, &eb->numerical, 1);
+  cur_int(c, &eb->fext_c_valid);
+  cur_doubles(c, m->u, nd);
+  cur_doubles(c, m->u_prev, nd);
+  cur_doubles(c, m->hist_old, m->hist_off[nc]);
+  cur_doubles(c, m->degr, nc * (size_t)m->ngp);
+  cur_doubles(c, m->stress[m->cur], 6 * nc);
+  cur_doubles(c, m->energy[m->cur], nc);
+  cur_doubles(c, m->jac[m->cur], nc);
+  cur_doubles(c, m->Rc, nd);
+  cur_doubles(c, eb->fext_c, nd);
+  cur_doubles(c, eb->fx_c, nd);
+  cur_doubles(c, m->dyn.v, nd);
+  cur_doubles(c, m->dyn.a, nd);
+  if (m->dyn.allocated) {
+    cur_doubles(c, m->dyn.Rq, nd);
+    cur_int(c, &m->dyn.need_accel);
+    cur_doubles(c, &m->dyn.h, 1);
+    cur_bytes(c, m->dyn.mask_prev, nd);
+  }
+}
+
+static void state_header(const struct ns_mech *m, uint64_t h[STATE_HEADER]) {
+  h[0] = STATE_MAGIC;
+  h[1] = m->ndof;
+  h[2] = m->ncells;
+  h[3] = m->hist_off[m->ncells];
+  h[4] = m->ncells * (size_t)m->ngp;
+  h[5] = (uint64_t)m->dyn.allocated;
+}
+
+void ns_mech_state_save(const struct ns_mech *m, void *buf) {
+  uint64_t h[STATE_HEADER];
+  state_header(m, h);
+  memcpy(buf, h, sizeof h);
+  struct state_cursor c = {(unsigned char *)buf + sizeof h, 1};
+  /* The object is only read in this direction (the cursor copies out of it). */
+  state_fields((struct ns_mech *)(uintptr_t)m, &c);
+}
+
+enum ns_status ns_mech_state_restore(struct ns_mech *m, const void *buf, size_t size, struct ns_err *err) {
+  uint64_t h[STATE_HEADER], mine[STATE_HEADER];
+  if (size != ns_mech_state_size(m))
+    return ns_err_set(err, NS_EINPUT, "mech: state buffer of %zu bytes, this state needs %zu", size,
+                      ns_mech_state_size(m));
+  memcpy(h, buf, sizeof h);
+  state_header(m, mine);
+  if (memcmp(h, mine, sizeof h) != 0)
+    return ns_err_set(err, NS_EINPUT,
+                      "mech: state buffer of another problem (ndof %llu, cells %llu; this one %zu, %zu)",
+                      (unsigned long long)h[1], (unsigned long long)h[2], m->ndof, m->ncells);
+  struct state_cursor c = {(unsigned char *)(uintptr_t)buf + sizeof h, 0};
+  state_fields(m, &c);
+  /* Caches keyed by time are rebuilt on demand. */
+  m->fext_valid = 0;
+  return NS_OK;
+}
+
+void ns_mech_set_substep(struct ns_mech *m, double dt) {
+  m->dt = fmin(m->opts.dt_max, fmax(m->opts.dt_min, dt));
+  m->pred_valid = 0;
 }

@@ -21,6 +21,12 @@
  * of the node's layer, and a second contact set for the needle whose penalty matches the tie
  * stiffness (the cone must open the wall, not sink into it); the top face has the ordinary
  * contact set. Both contact sets and the ties act through one chained ns_mech_extra.
+ *
+ * Cut laws (spec cut_law): cohesive (the ties soften and break by their strength, the core
+ * follows their damage after each output step) or griffith (elastic ties; after each output step
+ * the shallowest intact row is released on trial, re-equilibrated with the needle frozen, and
+ * kept when the energy it releases pays G_c of its area, else the whole state is restored:
+ * griffith_advance below).
  */
 #include "needlesim/penetration.h"
 
@@ -35,6 +41,7 @@
 #include "needlesim/grid.h"
 #include "needlesim/material.h"
 #include "needlesim/mech.h"
+#include "needlesim/mg.h"
 #include "needlesim/tensor3.h"
 #include "q1cell.h"
 #include "voldeg.h"
@@ -91,10 +98,6 @@
  * stiffness there): uncapped, puncture 5.3831 mN and peak 6.4811 mN in 207 Newton iterations;
  * capped, 5.3831 and 6.4809 mN in 205. */
 #define WALL_PENALTY_CAP 1.0
-/* Below this many grid nodes one OpenMP thread is faster than two (measured on the 33 x 49
- * tenting grid: 25 Newton iterations took 1.3 s on one thread and 2.2 s on two with passive
- * waiting, 55 s with the default spinning barriers on a loaded 2-core machine). */
-#define PEN_SERIAL_NODES 20000
 /* The cut front passes a layer's bottom when it is deeper than bottom - this fraction of the
  * domain depth (round-off of snapped interfaces). */
 #define FRONT_TOL 1e-9
@@ -139,6 +142,25 @@
  * Without it the quasi-static 0.2 mm roller case stalled at 0.024 s (line search at 1.15 x the
  * tolerance, dt below dt_min); with it (1e-4 s there) it ran in 255 Newton iterations. */
 #define PEN_CUT_VISCOSITY_FRAC 1e-4
+/* Griffith cut: at most this many rows released after one output step. A release that pays G_c
+ * usually makes the next one pay too (the crack runs while the force is held); each trial costs
+ * a frozen-needle re-equilibration, and a run that reaches the cap continues after the next
+ * output step (the needle moves at most one z cell per step, so 32 rows = 32 path cells is
+ * far more than one step's advance: the cap bounds the cost of a pathological case only). */
+#define GRIFFITH_MAX_ROWS 32
+/* Griffith cut: rounding of the wall contact's penalty ramp, a fraction of the layer's modulus
+ * (ns_contact_opts.smoothing): pressures below 1 % of E (0.1-0.3 kPa) are rounded, three decades
+ * below the wall's pressures where the cone presses it (K delta of the ties, 0.1-1 MPa).
+ * Measured on the coarse CUT_CASE with a 20 um tip (test griffith_radius): with the default
+ * 1e-6 one release trial in 67 did not converge (line search on the wall node below the released
+ * row, at the edge of the cap), with 1e-3, 1e-2 and 1e-1 none, in 748, 646 and 546 Newton
+ * iterations; the puncture force is the same to 4 digits (2.5703 mN). */
+#define GRIFFITH_WALL_SMOOTHING 1e-2
+/* Release continuation (release_solve): the smallest increment of the core's degradation path
+ * is 1 / this of the whole (six halvings; g spans six decades, so 0.09 of a decade of g per
+ * increment at the smallest). Measured (griffith_radius, 20 um tip): 10 halvings over 67
+ * trials, none failed; with the whole path in one increment 4 of the 67 failed. */
+#define GRIFFITH_RAMP_MIN 64.0
 
 struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   struct ns_pen_spec s;
@@ -205,6 +227,13 @@ enum ns_status ns_pen_check(const struct ns_pen_spec *s, struct ns_err *err) {
   if (!(n->tip_half_angle > 0.0 && n->tip_half_angle < HALF_PI))
     return ns_err_set(err, NS_EINPUT, "needle.tip_half_angle_deg: expected 0 < angle < 90, got %g",
                       n->tip_half_angle / DEG);
+  if (s->cut_law != NS_PEN_CUT_COHESIVE && s->cut_law != NS_PEN_CUT_GRIFFITH)
+    return ns_err_set(err, NS_EINPUT, "penetration.cut_law: expected cohesive (%d) or griffith (%d), got %d",
+                      NS_PEN_CUT_COHESIVE, NS_PEN_CUT_GRIFFITH, s->cut_law);
+  if (s->cut_law == NS_PEN_CUT_GRIFFITH && s->fracture && s->dynamics)
+    return ns_err_set(err, NS_EINPUT,
+                      "penetration.cut_law = griffith: quasi-static only (set penetration.dynamics = off): the "
+                      "release trials re-equilibrate in a short pseudo-time, in which inertia would hold the tissue");
   if (!(s->core_crush_j >= 0.0 && s->core_crush_j < 1.0))
     return ns_err_set(err, NS_EINPUT, "penetration.core_crush_j: expected 0 <= J < 1 (0: off), got %g", s->core_crush_j);
   const double Rs = 0.5 * n->shaft_diameter;
@@ -517,13 +546,16 @@ done:
 struct tip_path {
   double speed;   /* [m/s] */
   double t_end;   /* insertion time at full travel [s] */
-  double t_shift; /* pseudo-time spent in augmentation re-equilibrations so far [s] */
+  double t_shift; /* pseudo-time spent in augmentation / release re-equilibrations so far [s] */
+  int frozen;     /* 1: the tip is held at z_frozen (a Griffith release trial) */
+  double z_frozen; /* [m] */
 };
 
 /* Tip height: first contact at t = 0, then down at constant speed until the travel is done; the
  * clock of the mechanics runs ahead of the insertion time by the augmentation pseudo-time. */
 static double tip_of(double t, void *ctx) {
   const struct tip_path *p = ctx;
+  if (p->frozen) return p->z_frozen;
   return -p->speed * fmin(fmax(t - p->t_shift, 0.0), p->t_end);
 }
 
@@ -633,6 +665,14 @@ struct pen_run {
   double *gcore;      /* [ncore] degradation factor of each core cell (1 intact, CORE_RESIDUAL broken) */
   double core_release; /* cumulative stored energy released by lowering gcore and interface energy
                           of axis nodes released from contact [J] */
+  /* Griffith cut (cut_law griffith). */
+  int griffith;
+  double jump;         /* cumulative energy released by accepted releases beyond G_c A [J] */
+  unsigned char *snap; /* checkpoint of the whole committed state (snap_save) */
+  size_t snap_size;
+  long trials, releases, trial_newton, trial_failed;
+  long ramp_cuts;      /* release increments halved (release_solve) */
+  struct ns_cohesive_law coh_laws[NS_NLAYERS]; /* the ties' laws (G_c of a released row) */
 };
 
 /* Deepest broken tie (undeformed depth) [m]; 0 when none. */
@@ -875,6 +915,8 @@ static struct ns_cohesive_law tie_law(const struct ns_pen_spec *s, int l) {
 /* Small-strain Young's modulus of a material [Pa]. */
 static double youngs(const struct ns_material *m) { return 9.0 * m->kappa * m->mu / (3.0 * m->kappa + m->mu); }
 
+static size_t snap_size_of(const struct pen_run *pr);
+
 static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   const struct ns_pen_spec *s = pr->s;
   const struct ns_grid *g = pr->pg.g;
@@ -971,12 +1013,27 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   const double dr0 = g->x[0][iw + 1] - g->x[0][iw];
   for (int l = 0; l < NS_NLAYERS; l++) {
     laws[l] = tie_law(s, l);
+    pr->coh_laws[l] = laws[l];
     const double kcap = laws[l].strength / (TIE_PEAK_FRACTION * 2.0 * laws[l].toughness / laws[l].strength);
     factor = fmax(factor, WALL_PENALTY_RATIO * fmin(laws[l].stiffness, WALL_PENALTY_CAP * kcap) * dr0 /
                               youngs(&pr->pg.mat[l]));
   }
   struct ns_contact_opts cw = co;
   cw.penalty_factor = factor;
+  if (pr->griffith) {
+    /* Griffith: the cone never opens an intact tie (rows are released by the energy criterion,
+     * not wedged open), so the wall needs no penalty stiffer than the ties; a released wall is a
+     * free surface like the top, with the top's penalty. The stiff wall penalty (10 x the tie
+     * stiffness: 470 x the ordinary factor in CUT_CASE) made the frozen-needle re-equilibration
+     * of a release stall in the line search (measured on the coarse CUT_CASE: 24 of 27 trials
+     * not converged; with the ordinary factor 2 of 31; a factor of 30 stalled an ordinary
+     * substep). */
+    cw.penalty_factor = co.penalty_factor;
+    /* Rounded ramp below GRIFFITH_WALL_SMOOTHING x E of pressure: a wall node at the edge of
+     * the cap (gap ~ 0 where the sphere meets r = r0) stalled a release trial in the line search
+     * with the default rounding (1e-6 E, a kink at the scale of 1e-13 m). */
+    cw.smoothing = GRIFFITH_WALL_SMOOTHING;
+  }
   NS_TRY(ns_contact_create(g, pr->pg.mat, NS_NLAYERS, pr->pg.cell_layer, &b, &cw, &pr->wall, err));
   const size_t nw = (size_t)nz;
   size_t *nodes = malloc(nw * sizeof *nodes);
@@ -1064,6 +1121,14 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
    * the ledger stays at 0.18 %). */
   cop.eta = cut_viscosity_of(s);
   cop.secant = (cop.eta > 0.0 && !s->dynamics) ? 0 : 1;
+  if (pr->griffith) {
+    /* Griffith: elastic ties (they hold the intact wall at u_r ~ 0, the axis condition moved to
+     * r0, and after release keep the compression penalty that stops the wall from closing into
+     * the ghost core), no dashpot (nothing softens). */
+    cop.elastic = 1;
+    cop.eta = 0.0;
+    cop.secant = 1;
+  }
   NS_TRY(ns_cohesive_create(g, laws, NS_NLAYERS, &cop, &pr->coh, err));
   for (int j = 0; j <= nz; j++) {
     const double X[3] = {pr->pg.r0, g->x[1][j], 0.0};
@@ -1080,7 +1145,256 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   xp.symmetric = ch->top.symmetric && ch->wall.symmetric;
   struct ns_mech_extra x = ns_cohesive_extra(pr->coh, &xp);
   ns_mech_set_extra(pr->m, &x);
+  if (pr->griffith) {
+    pr->snap_size = snap_size_of(pr);
+    pr->snap = malloc(pr->snap_size);
+    if (!pr->snap) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for a checkpoint of %zu bytes", pr->snap_size);
+  }
   return NS_OK;
+}
+
+/* ---- Griffith cut: release trials ---------------------------------------------------------- */
+
+/* Scalars of the run saved with a checkpoint. */
+struct snap_scalars {
+  double core_release, jump, t_shift;
+};
+
+/* Bytes of a checkpoint of the whole committed state: the mechanics, every contact set, the ties,
+ * the core's degradation and axis flags and the run's scalars. */
+static size_t snap_size_of(const struct pen_run *pr) {
+  const struct pen_chain *c = &pr->chain;
+  size_t n = ns_mech_state_size(pr->m) + ns_contact_state_size(pr->top) + ns_contact_state_size(pr->wall) +
+             ns_cohesive_state_size(pr->coh) + sizeof(struct snap_scalars);
+  for (size_t i = 0; i < c->naxis; i++) n += ns_contact_state_size(c->axis[i]);
+  n += (size_t)c->ncore * (sizeof *pr->gcore + sizeof *pr->crushed) + c->naxis * sizeof *c->axis_on;
+  return n;
+}
+
+/* Copy n bytes between the checkpoint cursor *p and x (out: into the checkpoint). */
+static void snap_bytes(unsigned char **p, void *x, size_t n, int out) {
+  if (out) memcpy(*p, x, n);
+  else memcpy(x, *p, n);
+  *p += n;
+}
+
+static void snap_save(struct pen_run *pr) {
+  struct pen_chain *c = &pr->chain;
+  unsigned char *p = pr->snap;
+  ns_mech_state_save(pr->m, p);
+  p += ns_mech_state_size(pr->m);
+  ns_contact_state_save(pr->top, p);
+  p += ns_contact_state_size(pr->top);
+  ns_contact_state_save(pr->wall, p);
+  p += ns_contact_state_size(pr->wall);
+  for (size_t i = 0; i < c->naxis; i++) {
+    ns_contact_state_save(c->axis[i], p);
+    p += ns_contact_state_size(c->axis[i]);
+  }
+  ns_cohesive_state_save(pr->coh, p);
+  p += ns_cohesive_state_size(pr->coh);
+  struct snap_scalars sc = {pr->core_release, pr->jump, pr->path.t_shift};
+  snap_bytes(&p, &sc, sizeof sc, 1);
+  snap_bytes(&p, pr->gcore, (size_t)c->ncore * sizeof *pr->gcore, 1);
+  snap_bytes(&p, pr->crushed, (size_t)c->ncore * sizeof *pr->crushed, 1);
+  snap_bytes(&p, c->axis_on, c->naxis * sizeof *c->axis_on, 1);
+}
+
+static enum ns_status snap_restore(struct pen_run *pr, struct ns_err *err) {
+  struct pen_chain *c = &pr->chain;
+  unsigned char *p = pr->snap;
+  size_t n = ns_mech_state_size(pr->m);
+  NS_TRY(ns_mech_state_restore(pr->m, p, n, err));
+  p += n;
+  n = ns_contact_state_size(pr->top);
+  NS_TRY(ns_contact_state_restore(pr->top, p, n, err));
+  p += n;
+  n = ns_contact_state_size(pr->wall);
+  NS_TRY(ns_contact_state_restore(pr->wall, p, n, err));
+  p += n;
+  for (size_t i = 0; i < c->naxis; i++) {
+    n = ns_contact_state_size(c->axis[i]);
+    NS_TRY(ns_contact_state_restore(c->axis[i], p, n, err));
+    p += n;
+  }
+  n = ns_cohesive_state_size(pr->coh);
+  NS_TRY(ns_cohesive_state_restore(pr->coh, p, n, err));
+  p += n;
+  struct snap_scalars sc;
+  snap_bytes(&p, &sc, sizeof sc, 0);
+  pr->core_release = sc.core_release;
+  pr->jump = sc.jump;
+  pr->path.t_shift = sc.t_shift;
+  snap_bytes(&p, pr->gcore, (size_t)c->ncore * sizeof *pr->gcore, 0);
+  snap_bytes(&p, pr->crushed, (size_t)c->ncore * sizeof *pr->crushed, 0);
+  snap_bytes(&p, c->axis_on, c->naxis * sizeof *c->axis_on, 0);
+  return NS_OK;
+}
+
+/* Energy held by the committed state [J]: stored (core degraded), kinetic, penalty energy of the
+ * top, wall and active axis contacts, elastic energy of the ties; *dissipated: the cumulative
+ * QLV, algorithmic, frictional and dashpot dissipation (the entries of record()). */
+static double held_energy(const struct pen_run *pr, double *dissipated) {
+  struct ns_mech_energy e;
+  ns_mech_energy(pr->m, &e);
+  struct ns_cohesive_energy ce;
+  ns_cohesive_energy(pr->coh, &ce);
+  const struct ns_contact_result *ct = ns_contact_result(pr->top), *cw = ns_contact_result(pr->wall);
+  double held = core_stored(pr) + e.kinetic + ct->interface_energy + cw->interface_energy + ce.stored;
+  for (size_t i = 0; i < pr->chain.naxis; i++)
+    if (pr->chain.axis_on[i]) held += ns_contact_result(pr->chain.axis[i])->interface_energy;
+  *dissipated = e.viscous + e.numerical + ct->friction_dissipation + cw->friction_dissipation + ce.viscous;
+  return held;
+}
+
+/* Degradation of core cell j: g at every Gauss point (isochoric) and in the volumetric extra. */
+static void set_core_g(struct pen_run *pr, int j, double g) {
+  const struct pen_chain *c = &pr->chain;
+  double *gq = ns_mech_degradation(pr->m);
+  pr->gcore[j] = g;
+  for (int i = 0; i < c->iw; i++) {
+    const size_t cell = (size_t)j * (size_t)c->nr + (size_t)i;
+    for (int q = 0; q < 4; q++) gq[4 * cell + (size_t)q] = g;
+  }
+}
+
+/* Phase of a release continuation at s in [0, 1]: core cell j's degradation g0 (CORE_RESIDUAL /
+ * g0)^s (geometric: g spans six decades) and the row's axis contact areas scaled by g / g0 (the
+ * contact lets go of the row's axis nodes as the core cell under them loses its stiffness: with
+ * the contact switched off at once the compressed core cell, still stiff, threw the free axis
+ * node up through the ghost cells above it and Newton stalled, det F <= 0 in the line search). */
+static enum ns_status release_phase(struct pen_run *pr, int j, double g0, const double *area0, double s,
+                                    struct ns_err *err) {
+  const double g = s >= 1.0 ? CORE_RESIDUAL : g0 * pow(CORE_RESIDUAL / g0, s);
+  set_core_g(pr, j, g);
+  for (int i = 0; i < pr->chain.iw; i++) NS_TRY(ns_contact_set_area(pr->chain.axis[j], (size_t)i, area0[i] * g / g0, err));
+  return NS_OK;
+}
+
+/* Re-equilibrate row k = j + 1 with the needle frozen, its tie already broken: a continuation in
+ * s from 0 to 1 over the pseudo-time dt_aug (release_phase), in increments that are each a normal
+ * substep from the last (the first try is the whole path at once); an increment that does not
+ * converge is undone (the mechanics keeps its committed state, the phase is put back) and halved,
+ * down to 1 / GRIFFITH_RAMP_MIN of the path, and doubled again after a success. At s = 1 the row's
+ * axis contact leaves the chain (axis_on 0) and the contact areas are reset. *ok: 1 when s reached
+ * 1 (the state is the released equilibrium), 0 when an increment failed at the smallest size (the
+ * caller restores the checkpoint). Returns only hard errors (not NS_ECONV). msg: the last
+ * failure's message. */
+static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, int *ok, char *msg, size_t msg_size,
+                                    struct ns_err *err) {
+  const struct ns_mech_opts o_run = ns_mech_get_opts(pr->m);
+  struct ns_mech_opts o_aug = o_run;
+  const int iw = pr->chain.iw;
+  double area0[CORE_COLUMNS];
+  size_t na;
+  const struct ns_contact_node *an = ns_contact_nodes(pr->chain.axis[j], &na);
+  for (int i = 0; i < iw; i++) area0[i] = an[i].area;
+  const double g0 = pr->gcore[j];
+  double s = 0.0, ds = 1.0;
+  *ok = 0;
+  enum ns_status st = NS_OK;
+  while (s < 1.0 && st == NS_OK) {
+    const double s1 = ds >= 1.0 - s ? 1.0 : s + ds;
+    const double h = (s1 - s) * dt_aug;
+    /* One halving inside the mechanics at most: with the needle frozen a shorter pseudo-time is
+     * nearly the same problem (QLV at its instantaneous modulus); the continuation's smaller
+     * increments are what help. */
+    o_aug.dt_max = h;
+    o_aug.dt_min = 0.5 * h;
+    ns_mech_set_opts(pr->m, &o_aug);
+    ns_mech_set_substep(pr->m, h);
+    if ((st = release_phase(pr, j, g0, area0, s1, err)) != NS_OK) break;
+    struct ns_err e2 = NS_ERR_INIT;
+    st = ns_mech_step(pr->m, ns_mech_time(pr->m) + h, &e2);
+    if (st == NS_OK) {
+      pr->path.t_shift += h;
+      s = s1;
+      ds *= 2.0;
+      continue;
+    }
+    if (st != NS_ECONV) {
+      ns_err_set(err, st, "penetration: release trial: %s", e2.msg);
+      break;
+    }
+    st = NS_OK;
+    snprintf(msg, msg_size, "%s", e2.msg);
+    if ((st = release_phase(pr, j, g0, area0, s, err)) != NS_OK) break;
+    ds *= 0.5;
+    if (ds < 1.0 / GRIFFITH_RAMP_MIN) break;
+    pr->ramp_cuts++;
+  }
+  ns_mech_set_opts(pr->m, &o_run);
+  for (int i = 0; i < iw; i++) {
+    const enum ns_status sa = ns_contact_set_area(pr->chain.axis[j], (size_t)i, area0[i], err);
+    if (st == NS_OK) st = sa;
+  }
+  NS_TRY(st);
+  *ok = s >= 1.0;
+  if (*ok) pr->chain.axis_on[j] = 0;
+  return NS_OK;
+}
+
+/* After a committed output step (cut_law griffith): release the shallowest intact row k on trial
+ * (its tie broken, G_c A booked by the tie; its axis contact off; the core cell below it, k - 1,
+ * degraded to the residual by release_solve) with the needle frozen for a pseudo-time dt_aug
+ * (<< every Prony time, so QLV sees an almost instantaneous change), and keep it when the energy
+ * released, the drop of the held energy minus what the re-equilibration dissipated, is at least
+ * G_c A of the row's tie (G_c A to the fracture energy, the excess to the jump loss: a brittle
+ * jump with nowhere to go quasi-statically); otherwise restore the checkpoint exactly. Repeats
+ * while releases are accepted, at most GRIFFITH_MAX_ROWS times. A trial whose re-equilibration
+ * does not converge is rejected and counted (trial_failed). */
+static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct ns_err *err) {
+  size_t nt;
+  const struct ns_cohesive_tie *t = ns_cohesive_ties(pr->coh, &nt);
+  const int max_rows = pr->s->griffith_rows > 0 ? pr->s->griffith_rows : (pr->s->griffith_rows < 0 ? 0 : GRIFFITH_MAX_ROWS);
+  for (int rows = 0; rows < max_rows; rows++) {
+    size_t k = nt;
+    while (k > 0 && t[k - 1].broken) k--;
+    /* Tie 0 is the fixed bottom's node: never released. */
+    if (k <= 1) break;
+    k--;
+    double d0, d1;
+    const double e0 = held_energy(pr, &d0);
+    const double dt_run = ns_mech_dt(pr->m);
+    const long newton0 = ns_mech_get_stats(pr->m)->newton_iters;
+    snap_save(pr);
+    NS_TRY(ns_cohesive_break(pr->coh, k, err));
+    pr->path.z_frozen = tip_of(ns_mech_time(pr->m), &pr->path);
+    pr->path.frozen = 1;
+    int ok = 0;
+    char msg[NS_ERR_MSG_MAX] = "";
+    const enum ns_status st = release_solve(pr, (int)k - 1, dt_aug, &ok, msg, sizeof msg, err);
+    pr->path.frozen = 0;
+    pr->trials++;
+    pr->trial_newton += ns_mech_get_stats(pr->m)->newton_iters - newton0;
+    NS_TRY(st);
+    if (!ok) pr->trial_failed++;
+    const struct ns_cohesive_law *L = &pr->coh_laws[t[k].law];
+    const double gca = L->toughness * t[k].area;
+    const double released = ok ? (e0 - held_energy(pr, &d1)) : -HUGE_VAL;
+    if (ok && released - (d1 - d0) >= gca) {
+      pr->jump += released - (d1 - d0) - gca;
+      pr->releases++;
+      ns_mech_set_substep(pr->m, dt_run);
+      continue;
+    }
+    NS_TRY(snap_restore(pr, err));
+    break;
+  }
+  return NS_OK;
+}
+
+/* Smallest cell-centre J of an intact core cell (g = 1) at the committed state (NAN: none). */
+static double core_j_min(const struct pen_run *pr) {
+  const struct pen_chain *c = &pr->chain;
+  const double *jac = ns_mech_cell_jacobian(pr->m);
+  double jm = NAN;
+  for (int j = 0; j < c->ncore; j++)
+    for (int i = 0; i < c->iw && pr->gcore[j] == 1.0; i++) {
+      const double v = jac[(size_t)j * (size_t)c->nr + (size_t)i];
+      jm = isnan(jm) ? v : fmin(jm, v);
+    }
+  return jm;
 }
 
 /* z size of the cell containing depth d (the last cell below the grid). */
@@ -1100,7 +1414,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
   pr.s = s;
   NS_TRY(pen_grid_build(s, &pr.pg, err));
   const int threads_before = omp_get_max_threads();
-  const int threads = s->threads > 0 ? s->threads : (pr.pg.g->nnodes < PEN_SERIAL_NODES ? 1 : threads_before);
+  const int threads = s->threads > 0 ? s->threads : ns_mg_threads(pr.pg.g->nnodes);
   omp_set_num_threads(threads);
   enum ns_status st = NS_OK;
   const double t_end = s->travel / s->speed, dt_out = t_end / s->steps;
@@ -1108,7 +1422,9 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
   pr.path.t_end = t_end;
   pr.path.t_shift = 0.0;
   res->cut_radius = pr.pg.r0;
-  res->cut_viscosity = s->fracture ? cut_viscosity_of(s) : 0.0;
+  pr.griffith = s->fracture && s->cut_law == NS_PEN_CUT_GRIFFITH;
+  res->cut_viscosity = s->fracture && !pr.griffith ? cut_viscosity_of(s) : 0.0;
+  res->core_j_min = NAN;
   res->tie_stiffness = s->fracture && tie_stiffness_given(s) ? s->tie_stiffness : 0.0;
   if ((st = setup(&pr, err)) != NS_OK) goto done;
   if (s->log) ns_mech_set_log(pr.m, s->log, s->log_ctx);
@@ -1142,7 +1458,9 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
       o.dt_max = dt;
       o.dt_min = 1e-6 * dt;
       ns_mech_set_opts(pr.m, &o);
-      if ((st = ns_mech_step(pr.m, t + dt, err)) != NS_OK) goto done;
+      /* The mechanics' clock runs ahead of the insertion time by the release trials' pseudo-time
+       * (griffith; 0 otherwise, where t + dt is kept as the target bit for bit). */
+      if ((st = ns_mech_step(pr.m, pr.griffith ? ns_mech_time(pr.m) + dt : t + dt, err)) != NS_OK) goto done;
     } else {
       /* Augmentation re-equilibrations (tip frozen) advance the mechanics clock by dt_aug each
        * (<< every Prony time); the insertion time is the clock minus that pseudo-time. */
@@ -1151,6 +1469,11 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
     }
     t += dt;
     core_update(&pr);
+    if (pr.griffith && (st = griffith_advance(&pr, AUG_DT_REL * dt, err)) != NS_OK) goto done;
+    if (pr.coh) {
+      const double jm = core_j_min(&pr);
+      if (!isnan(jm)) res->core_j_min = isnan(res->core_j_min) ? jm : fmin(res->core_j_min, jm);
+    }
     if (res->n == cap) {
       cap *= 2;
       if ((st = grow_series(res, cap, err)) != NS_OK) goto done;
@@ -1167,7 +1490,10 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
       broken = ce.broken;
     }
     const double dres = ledger_residual(res, k) - ledger_residual(res, k - 1);
-    if (broken > broken_before && dres > 0.0) res->jump_loss[k] += dres;
+    if (pr.griffith)
+      res->jump_loss[k] = pr.jump; /* booked by each accepted release */
+    else if (broken > broken_before && dres > 0.0)
+      res->jump_loss[k] += dres;
     broken_before = broken;
     /* Perforations, in layer order. */
     for (int l = 0; l < NS_NLAYERS; l++) {
@@ -1227,6 +1553,11 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
     res->substeps = ms->steps_accepted;
     res->substeps_rejected = ms->steps_rejected;
     res->t_linear = ms->t_linear;
+    res->griffith_trials = pr.trials;
+    res->griffith_releases = pr.releases;
+    res->griffith_newton = pr.trial_newton;
+    res->griffith_failed = pr.trial_failed;
+    res->griffith_ramp_cuts = pr.ramp_cuts;
   }
   res->wall_s = omp_get_wtime() - t0w;
 done:
@@ -1239,6 +1570,7 @@ done:
   free(pr.gcore);
   free(pr.gnext);
   free(pr.crushed);
+  free(pr.snap);
   ns_contact_free(pr.top);
   ns_mech_free(pr.m);
   pen_grid_free(&pr.pg);
@@ -1356,12 +1688,18 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
               {"cut_viscosity", r->cut_viscosity, "s"},
               {"tie_stiffness", r->tie_stiffness, "Pa/m"},
               {"jump_loss", r->n ? r->jump_loss[r->n - 1] : 0.0, "J"},
+              {"core_j_min", r->core_j_min, "1"},
               {"wall_time", r->wall_s, "s"}};
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++) NS_TRY(ns_writer_attr_double(w, p, sv[i].name, sv[i].v, sv[i].units, err));
     NS_TRY(ns_writer_attr_int(w, p, "deepest_layer", r->deepest_layer, err));
     NS_TRY(ns_writer_attr_int(w, p, "reached_capillary_loops", r->reached_capillary_loops, err));
     NS_TRY(ns_writer_attr_int(w, p, "reached_superficial_plexus", r->reached_superficial_plexus, err));
     NS_TRY(ns_writer_attr_int(w, p, "stopped_by_force", r->stopped_by_force, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_trials", r->griffith_trials, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_releases", r->griffith_releases, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_failed", r->griffith_failed, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_ramp_cuts", r->griffith_ramp_cuts, err));
+    NS_TRY(ns_writer_attr_int(w, p, "newton_iterations", r->newton_iters, err));
   }
   /* Events. */
   if (r->nevents) {

@@ -68,6 +68,10 @@ static const char *dynamics_name(int i) {
   static const char *const names[] = {"auto", "on", "off"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
 }
+static const char *cut_law_name(int i) {
+  static const char *const names[] = {"cohesive", "griffith"};
+  return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
+}
 static const char *geometry_name(int i) {
   static const char *const names[] = {"axisymmetric", "3d"};
   return (i >= 0 && i < (int)(sizeof names / sizeof names[0])) ? names[i] : NULL;
@@ -84,6 +88,7 @@ _Static_assert(NS_STUDY_PROFILE == 0 && NS_STUDY_INDENTATION == 1 && NS_STUDY_SU
                "study names follow enum ns_study_kind");
 _Static_assert(NS_PEN_DYNAMICS_AUTO == 0 && NS_PEN_DYNAMICS_ON == 1 && NS_PEN_DYNAMICS_OFF == 2,
                "dynamics names follow enum ns_pen_dynamics");
+_Static_assert(NS_PEN_CUT_COHESIVE == 0 && NS_PEN_CUT_GRIFFITH == 1, "cut law names follow enum ns_pen_cut_law");
 _Static_assert(NS_INDENTER_FLAT == 0 && NS_INDENTER_SPHERE == 1 && NS_INDENTER_CONE == 2,
                "indenter names follow enum ns_indenter");
 _Static_assert(sizeof(enum ns_site) == sizeof(int) && sizeof(enum ns_device_type) == sizeof(int) &&
@@ -210,6 +215,11 @@ static const struct ns_key_def keys[] = {
      OFF(penetration.output_steps), "recorded points of the insertion (equal steps of tip travel)"},
     {"penetration", "path_cell_um", NS_KEY_DOUBLE, "um", NULL, 0.05, 100, 0, 0, NULL, "penetration.path_cell", "m",
      UM_TO_M, OFF(penetration.path_cell), "cell height along the insertion path below the epidermis; none = automatic"},
+    {"penetration", "cut_law", NS_KEY_ENUM, "", "cohesive", 0, 0, 0, 0, cut_law_name, "penetration.cut_law", "", 1,
+     OFF(penetration.cut_law),
+     "how the cut advances: `cohesive` = the wall ties soften and break by their strength; `griffith` = elastic "
+     "ties, a row is released when the energy it releases with the needle held pays G_c of its area "
+     "(quasi-static only; docs/penetration.md section 1)"},
     /* [grid] */
     {"grid", "geometry", NS_KEY_ENUM, "", "axisymmetric", 0, 0, 0, 0, geometry_name, "grid.geometry", "", 1,
      OFF(grid.geometry), "axisymmetric (r, z) or full 3d (x, y, z)"},

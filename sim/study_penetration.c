@@ -132,6 +132,7 @@ static struct ns_pen_spec make_spec(const struct ns_run_ctx *ctx, const struct p
   s.cut_viscosity = c->penetration.cut_viscosity;
   s.tie_stiffness = c->penetration.tie_stiffness;
   s.toughness_scale = c->penetration.toughness_scale;
+  s.cut_law = c->penetration.cut_law;
   s.path_cell = ns_cfg_given(c->penetration.path_cell) ? c->penetration.path_cell : 0.0;
   s.force_limit = p->force_per_needle;
   s.cancel = ctx->cancel;

@@ -58,6 +58,8 @@
  *   ns_cohesive_update        refresh the ties' opening and traction at any u (no commit)
  *   ns_cohesive_ties          per-tie state (opening, damage, traction, broken flag)
  *   ns_cohesive_energy        stored and dissipated energy (total and per law id)
+ *   ns_cohesive_break         release one tie now (an energy criterion decided it; G_c A booked)
+ *   ns_cohesive_state_size / _state_save / _state_restore   checkpoint of the ties' history
  */
 #ifndef NEEDLESIM_COHESIVE_H
 #define NEEDLESIM_COHESIVE_H
@@ -78,8 +80,14 @@ struct ns_cohesive_law {
 struct ns_cohesive_opts {
   int secant;  /* 1: secant tangent (1 - D) K in softening (always >= 0) */
   double eta;  /* viscous regularisation time [s] (>= 0; 0: rate independent) */
+  int elastic; /* 1: no softening: a tie follows t = K delta (both signs, no damage, no history)
+                  until ns_cohesive_break releases it; then it carries no tension and a
+                  compression penalty K max(0, -delta) rounded (C1) over |delta| < 0.3
+                  delta_0 (a wall at delta ~ 0 stalled Newton on the kink), with exactly G_c A
+                  dissipated. For cuts that
+                  advance by an energy (Griffith) criterion decided outside (penetration.c) */
 };
-struct ns_cohesive_opts ns_cohesive_opts_defaults(void); /* consistent tangent, eta 0 */
+struct ns_cohesive_opts ns_cohesive_opts_defaults(void); /* consistent tangent, eta 0, softening */
 
 /* NS_EINPUT naming the field (strength, toughness, stiffness) unless every value is positive
  * and finite and stiffness > strength^2 / (2 toughness) (delta_0 < delta_c). */
@@ -159,5 +167,20 @@ struct ns_cohesive_energy {
 /* Totals over the ties at the committed state (state functions; viscous cumulative), summed
  * serially in tie order. */
 void ns_cohesive_energy(const struct ns_cohesive *c, struct ns_cohesive_energy *e);
+
+/* Release tie i at the committed state: kappa raised to delta_c, D = 1, broken; from now on no
+ * tension (the compression penalty stays) and its dissipated energy is exactly G_c A (its law's
+ * toughness times its area), its stored energy 1/2 K delta^2 A (if it was open) released. The
+ * caller re-equilibrates. NS_EINPUT for i out of range. */
+enum ns_status ns_cohesive_break(struct ns_cohesive *c, size_t i, struct ns_err *err);
+
+/* Checkpoint of the ties' history (per tie: opening, kappa, damage, traction, broken; the
+ * committed openings; the last evaluation's substep; the dashpot's dissipation). Not the set-up
+ * (laws, options, tie list: restore into the set that saved). Caller-owned buffer of
+ * ns_cohesive_state_size(c) bytes, a flat image for this build. NS_EINPUT when the size or the
+ * tie list differ. */
+size_t ns_cohesive_state_size(const struct ns_cohesive *c);
+void ns_cohesive_state_save(const struct ns_cohesive *c, void *buf);
+enum ns_status ns_cohesive_state_restore(struct ns_cohesive *c, const void *buf, size_t size, struct ns_err *err);
 
 #endif /* NEEDLESIM_COHESIVE_H */

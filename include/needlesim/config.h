@@ -120,6 +120,9 @@ struct ns_cfg_suction {
 
 /* [penetration]: the needle driven into the skin until it cuts (sim/study_penetration.c). */
 enum ns_pen_dynamics { NS_PEN_DYNAMICS_AUTO = 0, NS_PEN_DYNAMICS_ON, NS_PEN_DYNAMICS_OFF };
+/* How the cut advances (docs/penetration.md section 1): cohesive ties that soften and break by
+ * their strength, or node release by an energy (Griffith) criterion. */
+enum ns_pen_cut_law { NS_PEN_CUT_COHESIVE = 0, NS_PEN_CUT_GRIFFITH };
 
 struct ns_cfg_penetration {
   int cutting;             /* 1  (cutting) the needle cuts; 0: tenting only (no puncture) */
@@ -132,6 +135,7 @@ struct ns_cfg_penetration {
   int dynamics;            /* enum ns_pen_dynamics (dynamics) inertia: auto, on, off */
   int output_steps;        /* 1  (output_steps) recorded points of the insertion */
   double path_cell;        /* m  (path_cell_um) cell height along the path; NAN: automatic */
+  int cut_law;             /* enum ns_pen_cut_law (cut_law) cohesive or griffith */
 };
 
 /* ---- grid and numerics ------------------------------------------------------------------ */

@@ -76,6 +76,8 @@
  *   ns_contact_step                                        ns_mech_step plus Uzawa augmentation
  *   ns_contact_update, ns_contact_augment                  outputs / multiplier update
  *   ns_contact_result, ns_contact_nodes, ns_contact_count  force, contact radius, pressures
+ *   ns_contact_set_area                                    a node's area (phasing it out)
+ *   ns_contact_state_size, _state_save, _state_restore     checkpoint of the set's history
  */
 #ifndef NEEDLESIM_CONTACT_H
 #define NEEDLESIM_CONTACT_H
@@ -193,6 +195,12 @@ enum ns_status ns_contact_add_nodes(struct ns_contact *c, size_t n, const size_t
  * on axisymmetric grids). NS_EINPUT otherwise. */
 enum ns_status ns_contact_set_friction(struct ns_contact *c, size_t i, double mu, struct ns_err *err);
 
+/* Reference area of contact node i (in the order of ns_contact_nodes) [m^2], >= 0 and finite:
+ * its penalty force, tangent and interface energy scale with it (a continuation that phases a
+ * node out of the contact, e.g. a Griffith release in penetration.c). Set-up, not state: the
+ * state checkpoint does not hold it. NS_EINPUT otherwise. */
+enum ns_status ns_contact_set_area(struct ns_contact *c, size_t i, double area, struct ns_err *err);
+
 /* Tip position: a value (used at every time until changed) or a function of time. */
 typedef double (*ns_contact_tip_fn)(double t, void *ctx);
 void ns_contact_set_tip(struct ns_contact *c, double z_tip);
@@ -237,5 +245,15 @@ const struct ns_contact_result *ns_contact_result(const struct ns_contact *c);
  * axisymmetric grid). */
 const struct ns_contact_node *ns_contact_nodes(const struct ns_contact *c, size_t *count);
 size_t ns_contact_count(const struct ns_contact *c);
+
+/* Checkpoint of everything a contact set remembers between substeps: per node the friction
+ * history, multiplier and last outputs; the frictional dissipation and work so far, the force
+ * and tip at the last commit, the augmentation's frozen tip and the last result. Not the set-up
+ * (body, options, nodes and areas: restore into the set that saved). Caller-owned buffer of
+ * ns_contact_state_size(c) bytes, a flat image for this build (trial-and-restore; a restart file
+ * written and read by the same build). NS_EINPUT when the size or the node list differ. */
+size_t ns_contact_state_size(const struct ns_contact *c);
+void ns_contact_state_save(const struct ns_contact *c, void *buf);
+enum ns_status ns_contact_state_restore(struct ns_contact *c, const void *buf, size_t size, struct ns_err *err);
 
 #endif /* NEEDLESIM_CONTACT_H */

@@ -348,6 +348,28 @@ void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e);
 /* Zero the cumulative work and dissipation terms. */
 void ns_mech_energy_reset(struct ns_mech *m);
 
+/* Checkpoint of the committed state (trial-and-restore, later restart): everything that
+ * ns_mech_step reads of the past and that a step changes, i.e. time and the next substep length,
+ * displacement (and the predictor's previous one), QLV history, degradation factors, committed
+ * per-cell outputs and constraint forces, the energy bookkeeping (work, QLV and algorithmic
+ * dissipation, f_ext and f_extra at the commit), velocity and acceleration (with dynamics: the
+ * committed quasi-static residual and the acceleration flag). Not in it: the problem (grid,
+ * materials, boundary conditions, regions, extra contribution, options; restore into the object
+ * that saved, or one set up identically) and the statistics (ns_mech_stats keep counting the work
+ * of a step that was undone). The buffer is caller-owned, ns_mech_state_size(m) bytes, a flat
+ * copy (no pointers: it may be written to a file by the same build); it starts with a header
+ * (kind, dof, cell and history counts) that ns_mech_state_restore checks (NS_EINPUT for another
+ * problem or size). A step after a restore is bitwise the step that the saved state would have
+ * taken. */
+size_t ns_mech_state_size(const struct ns_mech *m);
+void ns_mech_state_save(const struct ns_mech *m, void *buf);
+enum ns_status ns_mech_state_restore(struct ns_mech *m, const void *buf, size_t size, struct ns_err *err);
+
+/* The next substep's length (clamped to [dt_min, dt_max]); the quasi-static predictor starts
+ * afresh from the committed state (after a change that the last substep's motion does not
+ * describe, e.g. a release re-equilibrated in a short pseudo-time). */
+void ns_mech_set_substep(struct ns_mech *m, double dt);
+
 /* Low level (tests, contact development): residual R(u) at time t with the trial history of a
  * substep of length dt > 0 from the committed history (dt <= 0: elastic, no history), and when
  * K != NULL the tangent dR/du, with no boundary conditions applied. R has ndof entries. Returns

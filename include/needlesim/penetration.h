@@ -71,14 +71,23 @@ struct ns_pen_spec {
                                   and it breaks the 3 m/s impact ledger (measured, see the doc) */
   double path_cell;            /* cell height along the insertion path below the epidermis [m];
                                   0: automatic */
+  int cut_law;                 /* enum ns_pen_cut_law (config.h). NS_PEN_CUT_COHESIVE (0, the default):
+                                  the wall ties soften and break by their strength. NS_PEN_CUT_GRIFFITH:
+                                  the ties are elastic and the cut advances by node release when the
+                                  energy released with the needle frozen pays G_c of the released
+                                  area (docs/penetration.md section 1, "Griffith cut"); quasi-static
+                                  only (dynamics = 0) */
+  int griffith_rows;           /* griffith: most release trials after one output step; 0: the default
+                                  (32); < 0: none (the elastic-tie run without any cut; tests) */
   /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
    * displacement control; otherwise the needle advances at `speed` until its force first reaches
    * force_limit [N per needle] (quasi-static force control) or it has travelled `travel`. The
    * array's neighbours: the caller sets width to the radius of the periodic cell (area-equivalent
    * radius pitch / sqrt(pi)), whose side slides. */
   double force_limit;
-  int threads;                 /* OpenMP threads of the run; 0: automatic (1 below PEN_SERIAL_NODES
-                                  grid nodes, where threading costs more than it gains) */
+  int threads;                 /* OpenMP threads of the run; 0: automatic, the multigrid's
+                                  node-count policy ns_mg_threads (mg.h: 1 thread on small grids,
+                                  where threading costs more than it gains) */
   const volatile sig_atomic_t *cancel; /* polled between Newton iterations (NULL: none); a set
                                           flag stops the run with NS_EINTERRUPTED (the CLI's
                                           SIGINT/SIGTERM flag) */
@@ -175,6 +184,14 @@ struct ns_pen_result {
   int stopped_by_force;     /* 1: force control stopped the needle at force_limit */
   long newton_iters, linear_iters, substeps;
   long substeps_rejected;   /* substeps the mechanics rolled back (no convergence, Krylov failure) */
+  long griffith_trials;     /* cut_law griffith: release trials (each a frozen-needle re-equilibration) */
+  long griffith_releases;   /* ... of which accepted (rows cut) */
+  long griffith_newton;     /* ... Newton iterations of the trials (in newton_iters too) */
+  long griffith_failed;     /* ... whose re-equilibration did not converge (rejected as well) */
+  long griffith_ramp_cuts;  /* increments of the release continuations that did not converge and
+                               were halved (0: every trial converged in one increment) */
+  double core_j_min;        /* smallest cell-centre J of an intact core cell (g = 1) over the output
+                               points (fracture = 1; NAN: none): the crushing of the core */
   double t_linear;          /* wall seconds in the Krylov solves (multigrid set-up included) */
   double wall_s;            /* solve wall time [s] */
 };

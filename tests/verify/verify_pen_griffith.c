@@ -1,0 +1,87 @@
+/* verify_pen_griffith.c — make verify: grid dependence of the Griffith cut's puncture force
+ * (penetration.cut_law = griffith, docs/penetration.md section 1 "Griffith cut", section 5 item 13).
+ *
+ * CUT_CASE (tests/unit/pen_cases.h) with the griffith law, 10 um tip = cut radius, on its base
+ * grid (16 radial cells, SC / 4 at the surface, 10 um path cells) and its coarse grid (every cell
+ * doubled, as pen_grid in tests/unit/test_penetration.c: 8 radial cells, SC / 2, 20 um), output
+ * points every 2.5 um of travel (the release trials follow them) to 130 um, past the stratum
+ * corneum's perforation (93 and 113 um). The same two grids with no release at all
+ * (griffith_rows < 0: the elastic-tie tenting) are printed beside them at the travel of the base
+ * grid's puncture: how much of the difference the tenting before any cut already has.
+ * Criterion: puncture force coarse / base within 5 % (issue 4's acceptance for grid changes).
+ * Prints "[       OK ]" / "[  FAILED  ]" lines. About 20 s (the base grid's 52 output points
+ * each with a release trial), hence here and not in tests/unit/test_pen_griffith.c.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "needlesim/penetration.h"
+#include "needlesim/skin.h"
+#include "pen_cases.h"
+
+/* Travel [m] and output step [m] of the runs. */
+#define TRAVEL 130e-6
+#define STEP 2.5e-6
+
+/* Run CUT_CASE (coarse: every cell doubled) with the griffith law; rows < 0: no release. */
+static int run(const struct ns_skin *sk, int coarse, int rows, struct ns_pen_result *r) {
+  struct ns_pen_spec s = ns_test_cut_spec(sk);
+  s.cut_law = NS_PEN_CUT_GRIFFITH;
+  s.griffith_rows = rows;
+  s.travel = TRAVEL;
+  s.steps = (int)(TRAVEL / STEP + 0.5);
+  if (coarse) {
+    s.cells_r = 8;
+    s.surface_cell = sk->layer[0].thickness.value / 2.0;
+    s.path_cell = 20e-6;
+  }
+  struct ns_err err = NS_ERR_INIT;
+  if (ns_pen_run(&s, r, &err) != NS_OK) {
+    printf("  %s grid: %s\n", coarse ? "coarse" : "base", err.msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* Force at tip depth d by linear interpolation of the series (NAN outside). */
+static double force_at(const struct ns_pen_result *r, double d) {
+  for (size_t k = 1; k < r->n; k++)
+    if (r->tip_depth[k] >= d && r->tip_depth[k - 1] <= d) {
+      const double w = (d - r->tip_depth[k - 1]) / (r->tip_depth[k] - r->tip_depth[k - 1]);
+      return (1.0 - w) * r->force[k - 1] + w * r->force[k];
+    }
+  return NAN;
+}
+
+int main(void) {
+  struct ns_skin sk;
+  struct ns_err err = NS_ERR_INIT;
+  if (ns_test_cut_skin(35.0, &sk, &err) != NS_OK) {
+    printf("[  FAILED  ] skin: %s\n", err.msg);
+    return 1;
+  }
+  struct ns_pen_result g[2], t[2];
+  const char *name[2] = {"base", "coarse"};
+  for (int c = 0; c < 2; c++)
+    if (!run(&sk, c, 0, &g[c]) || !run(&sk, c, -1, &t[c])) {
+      printf("[  FAILED  ] griffith puncture force, %s grid: the run failed\n", name[c]);
+      return 1;
+    }
+  const double d_p = g[0].nevents ? g[0].events[0].tip_depth : NAN;
+  printf("  grid     puncture [mN]  at tip [um]  releases/trials (not converged)  Newton  wall [s]  tenting at %.1f um [mN]\n",
+         d_p * 1e6);
+  for (int c = 0; c < 2; c++)
+    printf("  %-7s  %12.4f  %11.1f  %6ld/%-6ld (%ld)               %6ld  %8.1f  %10.4f\n", name[c],
+           g[c].puncture_force * 1e3, g[c].nevents ? g[c].events[0].tip_depth * 1e6 : NAN, g[c].griffith_releases,
+           g[c].griffith_trials, g[c].griffith_failed, g[c].newton_iters, g[c].wall_s, force_at(&t[c], d_p) * 1e3);
+  const double rel = g[1].puncture_force / g[0].puncture_force - 1.0;
+  const double rel_t = force_at(&t[1], d_p) / force_at(&t[0], d_p) - 1.0;
+  printf("  puncture coarse / base - 1 = %+.4f; tenting without release coarse / base - 1 = %+.4f\n", rel, rel_t);
+  /* Issue 4's acceptance for grid changes: 5 %. */
+  const int ok = ns_test_check(isfinite(rel) && fabs(rel) < 0.05, "griffith puncture force coarse vs base grid within 5 %");
+  for (int c = 0; c < 2; c++) {
+    ns_pen_result_free(&g[c]);
+    ns_pen_result_free(&t[c]);
+  }
+  return ok ? 0 : 1;
+}
