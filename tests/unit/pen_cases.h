@@ -5,6 +5,8 @@
  *   ns_test_cut_spec  CUT_CASE's ns_pen_spec on that skin
  *   ns_test_press_spec the 30 um elastic, frictionless press of the table skin (pen_core,
  *                     verify_pen_core: full-axis grid vs core + annulus before any tie softens)
+ *   ns_test_cut_skin_or_report  ns_test_cut_skin for a make-verify main(): prints the failure
+ *                     line and returns 0 when the skin cannot be built, 1 otherwise
  *   ns_test_check     print a make-verify result line ("[       OK ]" / "[  FAILED  ]"), return ok
  *
  * A "micro-scale" skin so that the stratum corneum is cut within a few hundred um of travel:
@@ -34,6 +36,13 @@ static inline enum ns_status ns_test_cut_skin(double age, struct ns_skin *sk, st
   cfg.age_years = age;
   for (int l = 0; l < NS_NLAYERS; l++) cfg.layer[l].tensile_strength = CUT_STRENGTH;
   return ns_skin_build(&cfg, sk, err);
+}
+
+static inline int ns_test_cut_skin_or_report(double age, struct ns_skin *sk) {
+  struct ns_err err = NS_ERR_INIT;
+  if (ns_test_cut_skin(age, sk, &err) == NS_OK) return 1;
+  printf("[  FAILED  ] skin: %s\n", err.msg);
+  return 0;
 }
 
 static inline struct ns_pen_spec ns_test_cut_spec(const struct ns_skin *sk) {

@@ -55,11 +55,7 @@ static double force_at(const struct ns_pen_result *r, double d) {
 
 int main(void) {
   struct ns_skin sk;
-  struct ns_err err = NS_ERR_INIT;
-  if (ns_test_cut_skin(35.0, &sk, &err) != NS_OK) {
-    printf("[  FAILED  ] skin: %s\n", err.msg);
-    return 1;
-  }
+  if (!ns_test_cut_skin_or_report(35.0, &sk)) return 1;
   struct ns_pen_result g[2], t[2];
   const char *name[2] = {"base", "coarse"};
   for (int c = 0; c < 2; c++)

@@ -100,11 +100,7 @@ static int run(const struct ns_skin *sk, int elastic, double crush, double trave
 
 int main(void) {
   struct ns_skin sk;
-  struct ns_err err = NS_ERR_INIT;
-  if (ns_test_cut_skin(35.0, &sk, &err) != NS_OK) {
-    printf("[  FAILED  ] skin: %s\n", err.msg);
-    return 1;
-  }
+  if (!ns_test_cut_skin_or_report(35.0, &sk)) return 1;
   int ok = run(&sk, 1, 0.0, TRAVEL_ELASTIC, "elastic");
   ok &= run(&sk, 0, CRUSH_J, TRAVEL, "QLV crush");
   ok &= run(&sk, 0, 0.0, TRAVEL, "QLV");
