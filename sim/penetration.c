@@ -1758,6 +1758,7 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
     NS_TRY(ns_writer_attr_int(w, p, "griffith_failed", r->griffith_failed, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_ramp_cuts", r->griffith_ramp_cuts, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_skipped", r->griffith_skipped, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_newton", r->griffith_newton, err));
     NS_TRY(ns_writer_attr_int(w, p, "newton_iterations", r->newton_iters, err));
   }
   /* Events. */
