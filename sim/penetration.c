@@ -26,7 +26,8 @@
  * follows their damage after each output step) or griffith (elastic ties; after each output step
  * the shallowest intact row is released on trial, re-equilibrated with the needle frozen, and
  * kept when the energy it releases pays G_c of its area, else the whole state is restored:
- * griffith_advance below).
+ * griffith_advance below; a trial is skipped while the ratio of released energy to G_c A that
+ * the earlier trials measured extrapolates well below 1: griffith_due).
  */
 #include "needlesim/penetration.h"
 
@@ -161,6 +162,19 @@
  * increment at the smallest). Measured (griffith_radius, 20 um tip): 10 halvings over 67
  * trials, none failed; with the whole path in one increment 4 of the 67 failed. */
 #define GRIFFITH_RAMP_MIN 64.0
+/* Griffith trial scheduling (griffith_due): each rejected trial measures q = R / (G_c A) of the
+ * row it tried, R the energy the release would have freed. After two rejected trials the next one
+ * waits until a straight line through the last two (q against tip travel) reaches this fraction
+ * of the acceptance q = 1. The margin covers the error of the linear extrapolation: q rises
+ * faster than linearly after a release. Measured on test_pen_griffith's three cutting runs
+ * (docs/penetration.md section 5 item 13): with 0.7 and 0.6 every release is accepted at the
+ * same output step as with a trial after every step, with 0.8 one of 13 releases one step late. */
+#define GRIFFITH_Q_TRY 0.7
+/* Griffith trial scheduling: whatever the extrapolation says (q falling, flat, or far from
+ * GRIFFITH_Q_TRY), a trial at least every this many output steps, i.e. at least every 8 path
+ * cells of travel (an output step moves the tip at most one z cell): a bound on how late a
+ * release the extrapolation did not foresee is found. */
+#define GRIFFITH_TRY_EVERY 8
 
 struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   struct ns_pen_spec s;
@@ -672,6 +686,13 @@ struct pen_run {
   size_t snap_size;
   long trials, releases, trial_newton, trial_failed;
   long ramp_cuts;      /* release increments halved (release_solve) */
+  /* Trial scheduling (griffith_due, griffith_note): the rejected trials since the last accepted
+   * release, the last two of them as (tip travel [m], q = R / (G_c A)), newest at index 1. */
+  int nrej;
+  double rej_z[2], rej_q[2];
+  double due_z;        /* tip travel at which the extrapolated q reaches GRIFFITH_Q_TRY [m] */
+  int wait;            /* output steps since the last trial */
+  long skipped;        /* output steps whose trial was skipped */
   struct ns_cohesive_law coh_laws[NS_NLAYERS]; /* the ties' laws (G_c of a released row) */
 };
 
@@ -1334,6 +1355,32 @@ static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, in
   return NS_OK;
 }
 
+/* Whether the release trial after the output step that ends at tip travel z is due: always with
+ * griffith_every_step, and otherwise always until two trials have been rejected since the last accepted release (a running cut is tried
+ * every step), then when z reaches the travel due_z at which the extrapolated q reaches
+ * GRIFFITH_Q_TRY, or GRIFFITH_TRY_EVERY output steps after the last trial. */
+static int griffith_due(const struct pen_run *pr, double z) {
+  return pr->s->griffith_every_step || pr->nrej < 2 || z >= pr->due_z || pr->wait + 1 >= GRIFFITH_TRY_EVERY;
+}
+
+/* Book a rejected trial at tip travel z with ratio q (R / (G_c A); NAN: the re-equilibration did
+ * not converge, no measurement) and extrapolate due_z from the last two measurements: the travel
+ * at which their straight line reaches GRIFFITH_Q_TRY (z itself when q is already there; never,
+ * i.e. GRIFFITH_TRY_EVERY decides, when q does not rise). */
+static void griffith_note(struct pen_run *pr, double z, double q) {
+  if (isnan(q)) return;
+  pr->rej_z[0] = pr->rej_z[1];
+  pr->rej_q[0] = pr->rej_q[1];
+  pr->rej_z[1] = z;
+  pr->rej_q[1] = q;
+  if (pr->nrej < 2) pr->nrej++;
+  if (pr->nrej < 2) return;
+  const double dz = pr->rej_z[1] - pr->rej_z[0], dq = pr->rej_q[1] - pr->rej_q[0];
+  if (q >= GRIFFITH_Q_TRY) pr->due_z = z;
+  else if (dz > 0.0 && dq > 0.0) pr->due_z = z + (GRIFFITH_Q_TRY - q) * dz / dq;
+  else pr->due_z = HUGE_VAL;
+}
+
 /* After a committed output step (cut_law griffith): release the shallowest intact row k on trial
  * (its tie broken, G_c A booked by the tie; its axis contact off; the core cell below it, k - 1,
  * degraded to the residual by release_solve) with the needle frozen for a pseudo-time dt_aug
@@ -1342,11 +1389,19 @@ static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, in
  * G_c A of the row's tie (G_c A to the fracture energy, the excess to the jump loss: a brittle
  * jump with nowhere to go quasi-statically); otherwise restore the checkpoint exactly. Repeats
  * while releases are accepted, at most GRIFFITH_MAX_ROWS times. A trial whose re-equilibration
- * does not converge is rejected and counted (trial_failed). */
+ * does not converge is rejected and counted (trial_failed). The output step's first trial only
+ * when griffith_due says so (else counted in skipped); each rejection is booked by griffith_note. */
 static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct ns_err *err) {
   size_t nt;
   const struct ns_cohesive_tie *t = ns_cohesive_ties(pr->coh, &nt);
   const int max_rows = pr->s->griffith_rows > 0 ? pr->s->griffith_rows : (pr->s->griffith_rows < 0 ? 0 : GRIFFITH_MAX_ROWS);
+  const double z = -tip_of(ns_mech_time(pr->m), &pr->path);
+  if (max_rows > 0 && !griffith_due(pr, z)) {
+    pr->skipped++;
+    pr->wait++;
+    return NS_OK;
+  }
+  pr->wait = 0;
   for (int rows = 0; rows < max_rows; rows++) {
     size_t k = nt;
     while (k > 0 && t[k - 1].broken) k--;
@@ -1375,9 +1430,11 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     if (ok && released - (d1 - d0) >= gca) {
       pr->jump += released - (d1 - d0) - gca;
       pr->releases++;
+      pr->nrej = 0;
       ns_mech_set_substep(pr->m, dt_run);
       continue;
     }
+    griffith_note(pr, z, ok ? (released - (d1 - d0)) / gca : NAN);
     NS_TRY(snap_restore(pr, err));
     break;
   }
@@ -1558,6 +1615,7 @@ enum ns_status ns_pen_run(const struct ns_pen_spec *s, struct ns_pen_result *res
     res->griffith_newton = pr.trial_newton;
     res->griffith_failed = pr.trial_failed;
     res->griffith_ramp_cuts = pr.ramp_cuts;
+    res->griffith_skipped = pr.skipped;
   }
   res->wall_s = omp_get_wtime() - t0w;
 done:
@@ -1699,6 +1757,8 @@ enum ns_status ns_pen_write(const struct ns_pen_result *r, struct ns_writer *w, 
     NS_TRY(ns_writer_attr_int(w, p, "griffith_releases", r->griffith_releases, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_failed", r->griffith_failed, err));
     NS_TRY(ns_writer_attr_int(w, p, "griffith_ramp_cuts", r->griffith_ramp_cuts, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_skipped", r->griffith_skipped, err));
+    NS_TRY(ns_writer_attr_int(w, p, "griffith_newton", r->griffith_newton, err));
     NS_TRY(ns_writer_attr_int(w, p, "newton_iterations", r->newton_iters, err));
   }
   /* Events. */

@@ -79,6 +79,9 @@ struct ns_pen_spec {
                                   only (dynamics = 0) */
   int griffith_rows;           /* griffith: most release trials after one output step; 0: the default
                                   (32); < 0: none (the elastic-tie run without any cut; tests) */
+  int griffith_every_step;     /* griffith: 1: a release trial after every output step (no trial
+                                  scheduling; tests); 0: trials skipped while the measured ratio
+                                  R / (G_c A) extrapolates below penetration.c's GRIFFITH_Q_TRY */
   /* Force control (stamp/roller: the hand force shared by the needles in contact): NAN for
    * displacement control; otherwise the needle advances at `speed` until its force first reaches
    * force_limit [N per needle] (quasi-static force control) or it has travelled `travel`. The
@@ -190,6 +193,9 @@ struct ns_pen_result {
   long griffith_failed;     /* ... whose re-equilibration did not converge (rejected as well) */
   long griffith_ramp_cuts;  /* increments of the release continuations that did not converge and
                                were halved (0: every trial converged in one increment) */
+  long griffith_skipped;    /* output steps whose release trial was skipped by the scheduling
+                               (penetration.c griffith_due: q = R / (G_c A) extrapolated over the
+                               tip travel from the last two rejected trials) */
   double core_j_min;        /* smallest cell-centre J of an intact core cell (g = 1) over the output
                                points (fracture = 1; NAN: none): the crushing of the core */
   double t_linear;          /* wall seconds in the Krylov solves (multigrid set-up included) */

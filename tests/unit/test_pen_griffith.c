@@ -17,6 +17,9 @@
  *                           force, roughly proportional to the radius as the energy argument says:
  *                           the ratio between 1 + G_c 2 pi r0 / F(r0) and 2 (widened by the output
  *                           resolution); every release trial converged
+ *   griffith_schedule       the trial scheduling (penetration.c griffith_due) skips trials, and
+ *                           every release of the r0 = 10 um puncture run is accepted within one
+ *                           output step of the step at which a trial after every step accepts it
  */
 #include <math.h>
 #include <setjmp.h>
@@ -206,6 +209,51 @@ static void griffith_radius(void **state) {
   ns_pen_result_free(&b);
 }
 
+/* Output steps (indices of the series) at which rows were released: the fracture energy grows. */
+static size_t release_steps(const struct ns_pen_result *r, size_t *k, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 1; i < r->n; i++)
+    if (r->fracture_energy[i] > r->fracture_energy[i - 1] && n < cap) k[n++] = i;
+  return n;
+}
+
+static void griffith_schedule(void **state) {
+  (void)state;
+  struct ns_skin sk;
+  skin(&sk);
+  struct ns_pen_spec s = coarse_spec(&sk);
+  s.needle.tip_radius = 10e-6;
+  s.travel = 160e-6;
+  s.steps = (int)(s.travel / PUNCTURE_STEP + 0.5);
+  struct ns_pen_result a, b;
+  run_ok(&s, &a); /* scheduled */
+  s.griffith_every_step = 1;
+  run_ok(&s, &b); /* a trial after every output step */
+  enum { CAP = 64 };
+  size_t ka[CAP], kb[CAP];
+  const size_t na = release_steps(&a, ka, CAP), nb = release_steps(&b, kb, CAP);
+  printf("  scheduled: %ld trials (%ld skipped), %ld releases, puncture %.4f mN, Newton %ld; every step: %ld trials, "
+         "%ld releases, puncture %.4f mN, Newton %ld; release steps",
+         a.griffith_trials, a.griffith_skipped, a.griffith_releases, a.puncture_force * 1e3, a.newton_iters,
+         b.griffith_trials, b.griffith_releases, b.puncture_force * 1e3, b.newton_iters);
+  for (size_t i = 0; i < na; i++) printf(" %zu", ka[i]);
+  printf(" vs");
+  for (size_t i = 0; i < nb; i++) printf(" %zu", kb[i]);
+  printf("\n");
+  assert_int_equal(b.griffith_skipped, 0);
+  assert_true(a.griffith_skipped > 0);
+  assert_true(a.griffith_trials < b.griffith_trials);
+  /* The same output grid (the steps follow the tip, not the trials) and the same releases, each
+   * within one output step (the bound the scheduling is designed for: a skipped step can delay an
+   * acceptance, and a delayed release shifts the later ones). */
+  assert_int_equal(a.n, b.n);
+  assert_true(na >= 1);
+  assert_int_equal(na, nb);
+  for (size_t i = 0; i < na; i++) assert_true(ka[i] + 1 >= kb[i] && ka[i] <= kb[i] + 1);
+  ns_pen_result_free(&a);
+  ns_pen_result_free(&b);
+}
+
 static void griffith_input(void **state) {
   (void)state;
   struct ns_skin sk;
@@ -228,6 +276,7 @@ int main(void) {
       cmocka_unit_test(griffith_ledger),
       cmocka_unit_test(griffith_no_energy),
       cmocka_unit_test(griffith_radius),
+      cmocka_unit_test(griffith_schedule),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
