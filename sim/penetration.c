@@ -723,6 +723,17 @@ static double core_stored(const struct pen_run *pr) {
   return s;
 }
 
+/* Degradation of core cell j: g at every Gauss point (isochoric) and in the volumetric extra. */
+static void set_core_g(struct pen_run *pr, int j, double g) {
+  const struct pen_chain *c = &pr->chain;
+  double *gq = ns_mech_degradation(pr->m);
+  pr->gcore[j] = g;
+  for (int i = 0; i < c->iw; i++) {
+    const size_t cell = (size_t)j * (size_t)c->nr + (size_t)i;
+    for (int q = 0; q < 4; q++) gq[4 * cell + (size_t)q] = g;
+  }
+}
+
 /* After a committed step: core cell j follows the damage of the wall ties on its two nodes at r0,
  * g_j = max(CORE_RESIDUAL, 1 - max(D_j, D_j+1)) (never rising: the damage is irreversible), every
  * Gauss point of the cell; the stored energy this releases at the committed displacement (the
@@ -761,14 +772,7 @@ static void core_update(struct pen_run *pr) {
   }
   if (changed) {
     const double before = core_stored(pr);
-    double *gq = ns_mech_degradation(pr->m);
-    for (int j = 0; j < c->ncore; j++) {
-      pr->gcore[j] = fmin(pr->gcore[j], pr->gnext[j]);
-      for (int i = 0; i < c->iw; i++) {
-        const size_t cell = (size_t)j * (size_t)c->nr + (size_t)i;
-        for (int q = 0; q < 4; q++) gq[4 * cell + (size_t)q] = pr->gcore[j];
-      }
-    }
+    for (int j = 0; j < c->ncore; j++) set_core_g(pr, j, fmin(pr->gcore[j], pr->gnext[j]));
     pr->core_release += before - core_stored(pr);
   }
   for (size_t i = 0; i < c->naxis; i++)
@@ -1266,17 +1270,6 @@ static double held_energy(const struct pen_run *pr, double *dissipated) {
     if (pr->chain.axis_on[i]) held += ns_contact_result(pr->chain.axis[i])->interface_energy;
   *dissipated = e.viscous + e.numerical + ct->friction_dissipation + cw->friction_dissipation + ce.viscous;
   return held;
-}
-
-/* Degradation of core cell j: g at every Gauss point (isochoric) and in the volumetric extra. */
-static void set_core_g(struct pen_run *pr, int j, double g) {
-  const struct pen_chain *c = &pr->chain;
-  double *gq = ns_mech_degradation(pr->m);
-  pr->gcore[j] = g;
-  for (int i = 0; i < c->iw; i++) {
-    const size_t cell = (size_t)j * (size_t)c->nr + (size_t)i;
-    for (int q = 0; q < 4; q++) gq[4 * cell + (size_t)q] = g;
-  }
 }
 
 /* Phase of a release continuation at s in [0, 1]: core cell j's degradation g0 (CORE_RESIDUAL /
