@@ -1,6 +1,7 @@
 /* krylov.c — multigrid-preconditioned Krylov solvers.
  *
  *   ns_linsolve_defaults  CG, rtol 1e-8, 200 iterations, 2+2 sweeps, GMRES restart 30
+ *   ns_mg_solve_band      GMRES preconditioned by a (possibly reused) band LU (mg_band.c)
  *   ns_mg_solve           PCG (symmetric operators) or right-preconditioned restarted GMRES;
  *                         flexible CG (FCG(m), Notay 2000) and flexible GMRES (Saad 1993) when the
  *                         preconditioner is variable (3D K-cycle, ns_mg_prec_variable)
@@ -13,6 +14,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mg_impl.h"
 #include "needlesim/vec.h"
@@ -281,5 +283,25 @@ enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const s
   else if (ns_mg_prec_variable(mg)) s = fcg(mg, b, x, &o, info, err);
   else s = pcg(mg, b, x, &o, info, err);
   ns_mg_serial_end(saved);
+  return s;
+}
+
+enum ns_status ns_mg_solve_band(struct ns_mg *mg, const struct ns_smat *A, int refactor, const double *b, double *x,
+                                const struct ns_linsolve_opts *opts, struct ns_linsolve_info *info,
+                                struct ns_err *err) {
+  struct ns_linsolve_info dummy;
+  if (!info) info = &dummy;
+  memset(info, 0, sizeof *info);
+  const struct ns_grid *g = mg->lev[0].g;
+  if (A->ncomp != mg->ncomp || A->grid->ndim != g->ndim || A->grid->n[0] != g->n[0] || A->grid->n[1] != g->n[1])
+    return ns_err_set(err, NS_EINTERNAL, "mg: operator does not match the hierarchy");
+  /* The multigrid data now belong to no operator: a later multigrid solve needs ns_mg_setup. */
+  mg->ready = 0;
+  mg->lev[0].A = A;
+  if (refactor || !mg->bnd.valid) NS_TRY(ns_mg_band_factor(mg, A, err));
+  struct ns_linsolve_opts o = opts ? *opts : ns_linsolve_defaults();
+  mg->bnd.active = 1;
+  const enum ns_status s = gmres(mg, b, x, &o, info, err);
+  mg->bnd.active = 0;
   return s;
 }

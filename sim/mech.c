@@ -47,6 +47,7 @@ struct ns_mech_opts ns_mech_opts_defaults(void) {
   o.dt_grow = 1.5;
   o.fast_iters = 5;
   o.predictor = 0;
+  o.band_lu = 0;
   return o;
 }
 

@@ -120,6 +120,7 @@ void ns_mg_free(struct ns_mg *mg) {
   if (mg->lu) gsl_matrix_free(mg->lu);
   if (mg->piv) gsl_vector_uint_free(mg->piv);
   if (mg->cb) gsl_vector_free(mg->cb);
+  ns_mg_band_free(mg);
   ns_vec_free(mg->kw);
   free(mg->hess);
   free(mg->zkeep);
@@ -999,6 +1000,10 @@ static void vcycle_level(struct ns_mg *mg, int l, const double *b, double *x, in
 }
 
 void ns_mg_apply_prec(struct ns_mg *mg, const double *r, double *z, int pre, int post) {
+  if (mg->bnd.active) {
+    ns_mg_band_apply(mg, r, z);
+    return;
+  }
   ns_vec_set(mg->lev[0].g->nnodes * (size_t)mg->ncomp, z, 0.0);
   vcycle_level(mg, 0, r, z, pre, post);
 }

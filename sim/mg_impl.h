@@ -155,6 +155,16 @@ struct ns_mg {
   gsl_matrix *lu;
   gsl_vector_uint *piv;
   gsl_vector *cb;
+  /* Band LU of the finest operator (mg_band.c), the preconditioner of ns_mg_solve_band: a
+   * (n x (3 band + 1), row-major band rows), row interchanges piv, last nonzero column hi per row;
+   * valid once factored; active while a band-preconditioned solve runs (ns_mg_apply_prec then
+   * applies it instead of a cycle). */
+  struct {
+    double *a, *l; /* l: the multipliers of step k at l[k band ..] */
+    size_t *piv, *hi;
+    size_t n, band;
+    int valid, active;
+  } bnd;
   /* Krylov workspace, sized on first use. */
   double *kw;
   size_t kw_vectors;
@@ -166,7 +176,7 @@ struct ns_mg {
  * (a level visited gamma > 1 times whose child is not the coarsest, so nlev >= 3). The Krylov
  * solvers then use their flexible variants (sim/krylov.c). */
 static inline int ns_mg_prec_variable(const struct ns_mg *mg) {
-  return mg->kcycle && mg->gamma > 1 && mg->nlev >= 3;
+  return !mg->bnd.active && mg->kcycle && mg->gamma > 1 && mg->nlev >= 3;
 }
 
 /* Factor the block-tridiagonal line operators along direction d of level lev. */
@@ -212,5 +222,10 @@ static inline enum ns_status ns_mg_solve_begin(const struct ns_mg *mg, const cha
   if (!mg->ready) return ns_err_set(err, NS_EINTERNAL, "mg: %s before a successful ns_mg_setup", who);
   return NS_OK;
 }
+
+/* Band LU of the finest operator (mg_band.c; ns_mg_band_available is in mg.h). */
+enum ns_status ns_mg_band_factor(struct ns_mg *mg, const struct ns_smat *A, struct ns_err *err);
+void ns_mg_band_apply(const struct ns_mg *mg, const double *r, double *z);
+void ns_mg_band_free(struct ns_mg *mg);
 
 #endif /* NEEDLESIM_MG_IMPL_H */

@@ -956,6 +956,10 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
    * 0.2 mm roller case, 950 -> 255 Newton iterations and 109 -> 35 substeps, force within 3.5e-5
    * (session 4). Inertia runs ignore it (generalized-alpha has its own start). */
   o.predictor = 1;
+  /* Newton systems by a band LU of the tangent on the study's axisymmetric grids (mech.h): on the
+   * roller sweep's 5874 unknowns ~15 ms per Newton iteration against ~30 ms for multigrid, and no
+   * Krylov failures on the crushed core (docs/penetration.md section 5 items 12 and 14). */
+  o.band_lu = 1;
   if (s->fracture) {
     /* Absolute floor: PEN_NEWTON_AFLOOR of the cutting force G_c 2 pi r0 of the dermis (the line
      * search stalls just above the tolerance near a tie's peak otherwise: measured 1.05 x a 1e-6

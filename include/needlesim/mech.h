@@ -157,10 +157,15 @@ struct ns_mech_opts {
                           Off by default: where the equilibrium is not unique (a softening bar
                           just past its elastic limit, test_damage) the extrapolated start picks
                           the localised branch instead of the homogeneous one */
+  int band_lu;         /* 1: where the band matrix is small (2D grids, ns_mg_band_available) the
+                          Newton systems are solved by GMRES preconditioned with a band LU of the
+                          tangent (ns_mg_solve_band; one iteration) instead of multigrid; a failed
+                          band solve falls back to multigrid. Off by default (multigrid; the
+                          penetration study turns it on: docs/penetration.md section 5 item 14) */
 };
 
 /* Defaults: rtol 1e-8, atol 0 (automatic), 25 iterations, 10 halvings, linear rtol 1e-8 and
- * 500 iterations, dt_initial 1, dt_min 1e-6, dt_max 1e30, grow 1.5, fast 5, predictor off. */
+ * 500 iterations, dt_initial 1, dt_min 1e-6, dt_max 1e30, grow 1.5, fast 5, predictor off, band_lu off. */
 struct ns_mech_opts ns_mech_opts_defaults(void);
 
 /* One attempted substep, reported to the log callback. */

@@ -73,6 +73,18 @@ enum ns_status ns_mg_solve(struct ns_mg *mg, const double *b, double *x, const s
 enum ns_status ns_mg_solve_direct(struct ns_mg *mg, const double *b, double *x, const struct ns_linsolve_opts *opts,
                                   struct ns_linsolve_info *info, struct ns_err *err);
 
+/* Solve A x = b (A borrowed; no ns_mg_setup needed) by GMRES preconditioned with a banded LU
+ * (partial pivoting) of the finest operator: with refactor != 0, or when there is no factor yet,
+ * of A itself; otherwise the factor of an earlier operator is reused (a nearby operator, e.g. the
+ * previous Newton tangent, is still a good preconditioner; the Krylov tolerance is on A, so the
+ * solution is the same to opts->rtol). Only where ns_mg_band_available; x holds the initial
+ * guess; info as ns_mg_solve. NS_ECONV when the tolerances are not met or the operator is
+ * singular (a zero pivot). */
+int ns_mg_band_available(const struct ns_mg *mg);
+enum ns_status ns_mg_solve_band(struct ns_mg *mg, const struct ns_smat *A, int refactor, const double *b, double *x,
+                                const struct ns_linsolve_opts *opts, struct ns_linsolve_info *info,
+                                struct ns_err *err);
+
 /* One multigrid cycle as a stand-alone iteration x <- x + V(b - A x) (benchmarks measure its
  * factor); the same cycle preconditions the Krylov solvers. */
 enum ns_status ns_mg_vcycle(struct ns_mg *mg, const double *b, double *x, struct ns_err *err);
