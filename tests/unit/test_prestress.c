@@ -420,12 +420,13 @@ static void equibiaxial_block(void **state) {
 }
 
 /* Clamped pre-tensioned membrane under uniform pressure: top layer t thick (neo-Hookean mu_top,
- * pre-stretch lam) on a substrate 1e-5 as stiff (no pre-stretch), the lateral face fixed, the bottom
- * fixed. Membrane theory (bending length sqrt(D/T) ~ 0.7 t << b, substrate share of the load
- * ~ E_s b / (4 T) ~ 1e-3): w(r) = p (b^2 - r^2) / (4 T), T = sigma t. Returns the largest error of
+ * pre-stretch lam = 1.3) on a substrate 1e-5 as stiff (no pre-stretch), the lateral face fixed, the
+ * bottom fixed. Membrane theory (bending length sqrt(D/T) ~ 0.5 t << b, substrate share of the load
+ * ~ E_s b / (4 T) ~ 1e-3; w(0)/b ~ 1e-3, so the added stretching tension ~ E t (w/b)^2 is 1e-6 T):
+ * w(r) = p (b^2 - r^2) / (4 T), T = sigma t. Returns the largest error of
  * the top-surface deflection over r <= 0.8 b relative to w(0). */
 static double membrane_error(int nr, int nsub) {
-  const double b = 1e-3, t = 10e-6, D = 0.5e-3, lam = 1.1, mu_top = 1.0e6, p = 20.0;
+  const double b = 1e-3, t = 10e-6, D = 0.5e-3, lam = 1.3, mu_top = 1.0e6, p = 40.0;
   struct ns_material mats[2] = {neo(mu_top, 0.45), neo(1e-5 * mu_top, 0.45)};
   mats[0].fibre_normal_axis = 1;
   prestretch_ok(&mats[0], lam);
@@ -471,12 +472,15 @@ static double membrane_error(int nr, int nsub) {
 
 static void membrane_pressure(void **state) {
   (void)state;
-  const double e1 = membrane_error(20, 12), e2 = membrane_error(40, 24);
-  /* Model error of membrane theory here (substrate share ~1e-3, bending length 7 um near the
-   * clamp) plus the O(h^2) discretisation: 2 % on the fine grid, and refinement must not make it
-   * worse (it falls while the discretisation error dominates). */
-  assert_true(e2 <= 0.02);
-  assert_true(e2 <= e1 * 1.05);
+  const double e1 = membrane_error(40, 12), e2 = membrane_error(80, 24);
+  /* Model error of membrane theory here: the bending boundary layer at the clamp, length
+   * l = sqrt(D/T) ~ 5 um with D = E t^3 / (12 (1 - nu^2)), lowers w(0) by about 2 l / b ~ 1 %
+   * (tensioned clamped plate, w = p (b^2 - r^2)/(4T) - p b l [I0(b/l) - I0(r/l)] / (2 T I1(b/l)));
+   * the substrate carries ~1e-3 of the load. Measured: 0.93 % (40 x 14 cells), 0.81 % (80 x 26),
+   * 0.76 % (160 x 26): converging to that model error, so 1.5 % on the fine grid, and refinement
+   * must reduce the error. */
+  assert_true(e2 <= 0.015);
+  assert_true(e2 < e1);
 }
 
 /* ---- off = old code path ------------------------------------------------------------------- */
