@@ -127,7 +127,8 @@ static const struct ns_key_def keys[] = {
      "stress-free state lies behind it by F0 = diag(lambda, lambda, lambda_z), lambda_z per layer from plane stress "
      "of the long-term law (docs/penetration_parameters.md section 9). 1 = none. Living skin is under tension: "
      "in-vivo pre-stress 28-92 kPa (Flynn, Taberner & Nielsen 2011 Ann Biomed Eng 39:1935, forearm), excised skin "
-     "retracts by 33 % in area, lambda ~ 1.22 (Deroy et al. 2017, arXiv 1609.07267, canine)"},
+     "retracts by 33 % in area, lambda ~ 1.22 (Deroy et al., arXiv 1609.07267, canine cadavers); in-vivo membrane "
+     "tension 5.6-11.4 N/m (Flynn, Taberner & Nielsen 2011 Biomech Model Mechanobiol 10:27)"},
     /* [needle] */
     {"needle", "length_mm", NS_KEY_DOUBLE, "mm", "1.0", 0.05, 5, 0, 0, NULL, "needle.length", "m", MM_TO_M,
      OFF(needle.length), "exposed length of the needle"},

@@ -38,7 +38,7 @@
 #include "skin_data.h"
 
 /* Largest accepted [skin] prestretch: 1.5 is well past the in-vivo range (area retraction of excised
- * skin up to 33 %, lambda ~ 1.22, Deroy et al. 2016), beyond it the plane-stress state is a guess. */
+ * skin up to 33 %, lambda ~ 1.22, Deroy et al., arXiv 1609.07267), beyond it the plane-stress state is a guess. */
 #define NS_SKIN_MAX_PRESTRETCH 1.5
 
 /* Longest series in sim/skin_data.c (rows); interpolation copies a series into local arrays. */
@@ -337,7 +337,8 @@ enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out,
     L->prestretch.unit = "1";
     NS_TRY(set_src(&L->prestretch, err,
                    cfg->prestretch == 1.0 ? "none (prestretch = 1, the default)"
-                                          : "scenario [skin] prestretch (in-vivo pre-stretch; Flynn 2011, Deroy 2016)"));
+                                          : "scenario [skin] prestretch (in-vivo pre-stretch: Flynn et al. 2011; "
+                                            "Deroy et al., arXiv 1609.07267)"));
     L->top = depth;
     depth += L->thickness.value;
     L->bottom = depth;
@@ -414,6 +415,22 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
   print_line(f, "vasculature", "superficial_plexus", &skin->superficial_plexus_depth, 1e-6, "um");
   fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "thickness", skin->total_thickness * 1e6, "um",
           "sum of the layer thicknesses");
+  /* The pre-tension, only when it is on (the listing of every other run is unchanged). */
+  if (skin->layer[0].prestretch.value == 1.0) return;
+  struct ns_skin_prestress p;
+  struct ns_err err = NS_ERR_INIT;
+  if (ns_skin_prestress(skin, &p, &err) != NS_OK) {
+    fprintf(f, "  pre-stretch: %s\n", err.msg);
+    return;
+  }
+  fprintf(f, "  in-vivo pre-stretch %g (%s)\n", p.lambda, skin->layer[0].prestretch.source);
+  for (int l = 0; l < NS_NLAYERS; l++)
+    fprintf(f, "  %-17s %-22s %12.5g %-7s lambda_z %.5g (plane stress of the long-term law)\n", skin->layer[l].name,
+            "prestress", p.sigma[l] * 1e-3, "kPa", p.lambda_z[l]);
+  fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "membrane_tension", p.tension, "N/m",
+          "sum of pre-stress x thickness over every layer (the hypodermis whole)");
+  fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "mean_prestress", p.mean_stress * 1e-3, "kPa",
+          "membrane tension / total thickness");
 }
 
 enum ns_status ns_skin_prestress(const struct ns_skin *skin, struct ns_skin_prestress *out, struct ns_err *err) {
@@ -445,8 +462,8 @@ enum ns_status ns_skin_write_prestress(const struct ns_skin *skin, struct ns_wri
   char path[256];
   const size_t n = NS_NLAYERS;
   snprintf(path, sizeof path, "%s/prestretch", base);
-  NS_TRY(ns_writer_dataset(w, path, 0, NULL, &p.lambda, "1", "in-vivo equibiaxial in-plane pre-stretch ([skin] prestretch)",
-                           err));
+  NS_TRY(ns_writer_dataset(w, path, 0, NULL, &p.lambda, "1",
+                           "in-vivo equibiaxial in-plane pre-stretch ([skin] prestretch)", err));
   snprintf(path, sizeof path, "%s/prestretch_z", base);
   NS_TRY(ns_writer_dataset(w, path, 1, &n, p.lambda_z, "1",
                            "through-thickness pre-stretch per layer (plane stress of the long-term law)", err));
