@@ -443,7 +443,6 @@ static int iso_eval(const struct ns_material *m, const double F[9], double P[9],
   return 0;
 }
 
-
 /* Below this |J - 1| the logarithmic law sums d - ln(1 + d) as its series (file comment): the closed
  * form loses about log10(1/|d|) digits there, the series converges like 0.1^k. */
 #define NS_VOL_LOG_SERIES_D 0.1
@@ -505,7 +504,6 @@ const char *ns_vol_law_name(enum ns_vol_law law) {
 size_t ns_material_state_size(const struct ns_material *m) {
   return m->nprony > 0 ? (size_t)6 * (size_t)(m->nprony + 1) : 0;
 }
-
 
 /* Symmetric tensor <-> 6-vector (xx, yy, zz, xy, yz, zx). */
 static void sym_to6(const double S[9], double v[6]) {
