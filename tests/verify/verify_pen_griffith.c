@@ -27,7 +27,7 @@
 #include "pen_cases.h"
 
 /* Travel [m] and output step [m] of the runs. */
-#define TRAVEL 200e-6
+#define TRAVEL 180e-6
 #define STEP 2.5e-6
 
 /* Grid levels of the runs: the base grid of CUT_CASE, every cell doubled, every cell halved. */
