@@ -24,8 +24,9 @@
  *
  * Cut laws (spec cut_law): cohesive (the ties soften and break by their strength, the core
  * follows their damage after each output step) or griffith (elastic ties; after each output step
- * the shallowest intact row is released on trial, re-equilibrated with the needle frozen, and
- * kept when the energy it releases pays G_c of its area, else the whole state is restored:
+ * the shallowest intact rows, a group about the cut radius tall, are released on trial,
+ * re-equilibrated with the needle frozen, and kept when the energy they release pays G_c of their
+ * area, else the whole state is restored:
  * griffith_advance below; a trial is skipped while the ratio of released energy to G_c A that
  * the earlier trials measured extrapolates well below 1: griffith_due).
  */
@@ -143,7 +144,8 @@
  * Without it the quasi-static 0.2 mm roller case stalled at 0.024 s (line search at 1.15 x the
  * tolerance, dt below dt_min); with it (1e-4 s there) it ran in 255 Newton iterations. */
 #define PEN_CUT_VISCOSITY_FRAC 1e-4
-/* Griffith cut: at most this many rows released after one output step. A release that pays G_c
+/* Griffith cut: at most this many release trials (groups of rows, GRIFFITH_ADVANCE) after one
+ * output step. A release that pays G_c
  * usually makes the next one pay too (the crack runs while the force is held); each trial costs
  * a frozen-needle re-equilibration, and a run that reaches the cap continues after the next
  * output step (the needle moves at most one z cell per step, so 32 rows = 32 path cells is
@@ -1399,14 +1401,17 @@ static void griffith_note(struct pen_run *pr, double z, double q) {
   else pr->due_z = HUGE_VAL;
 }
 
-/* After a committed output step (cut_law griffith): release the shallowest intact row k on trial
- * (its tie broken, G_c A booked by the tie; its axis contact off; the core cell below it, k - 1,
- * degraded to the residual by release_solve) with the needle frozen for a pseudo-time dt_aug
- * (<< every Prony time, so QLV sees an almost instantaneous change), and keep it when the energy
- * released, the drop of the held energy minus what the re-equilibration dissipated, is at least
- * G_c A of the row's tie (G_c A to the fracture energy, the excess to the jump loss: a brittle
+/* After a committed output step (cut_law griffith): release on trial the group of the shallowest
+ * intact rows k, k - 1, ... whose summed tie height comes closest to GRIFFITH_ADVANCE x r0 (at
+ * least one row; a row joins while the group's height up to the row's middle stays within it);
+ * their ties broken, G_c A booked by each tie; their axis contacts off; the core cells below
+ * them, k - 1 down, degraded to the residual together by release_solve) with the needle frozen
+ * for a pseudo-time dt_aug (<< every Prony time, so QLV sees an almost instantaneous change), and
+ * keep it when the energy released, the drop of the held energy minus what the re-equilibration
+ * dissipated, is at least the sum of G_c A of the group's ties (to the fracture energy, the
+ * excess to the jump loss: a brittle
  * jump with nowhere to go quasi-statically); otherwise restore the checkpoint exactly. Repeats
- * while releases are accepted, at most GRIFFITH_MAX_ROWS times. A trial whose re-equilibration
+ * while releases are accepted, at most GRIFFITH_MAX_ROWS trials (groups). A trial whose re-equilibration
  * does not converge is rejected and counted (trial_failed). The output step's first trial only
  * when griffith_due says so (else counted in skipped); each rejection is booked by griffith_note. */
 static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct ns_err *err) {
