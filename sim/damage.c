@@ -131,6 +131,14 @@ enum ns_status ns_damage_create(const struct ns_grid *grid, const struct ns_dama
       return ns_err_set(err, NS_EINPUT, "damage: material %d: G_c = %g J/m^2 and l = %g m must be positive", i,
                         layers[i].gc, layers[i].ell);
     NS_TRY(ns_material_check(&mats[i], err));
+    /* The phase-field driving energy is split from the material's energy, which a pre-stretched
+     * material counts from its pre-stressed state (material.h), so it can go negative: that
+     * combination is not derived or verified yet and is refused rather than run. */
+    if (ns_material_has_prestretch(&mats[i]))
+      return ns_err_set(err, NS_EINPUT,
+                        "damage: material %d is pre-stretched (skin.prestretch = %g); phase-field damage of a "
+                        "pre-stretched material is not supported yet (set skin.prestretch = 1)",
+                        i, mats[i].prestretch);
   }
   struct ns_damage *D = calloc(1, sizeof *D);
   if (!D) return ns_err_set(err, NS_ENOMEM, "damage: out of memory");

@@ -13,6 +13,9 @@
  *   ns_material_iso_visco    QLV (Prony) isochoric stress with its consistent tangent
  *   ns_material_qlv_energy   stored energy of the QLV branches (energy ledger)
  *   ns_material_qlv_work     stress work of the QLV branches over a step (energy ledger)
+ *   ns_material_set_prestretch, ns_material_has_prestretch, ns_material_prestress
+ *                            in-vivo pre-stretch F0 (header): every public evaluation wraps the law
+ *                            at F F0 per unit grid volume; the *_raw functions are the law itself
  *
  * Neo-Hookean, W = (mu/2)(J^(-2/3) I1 - 3), is coded in closed form:
  *   P = mu J^(-2/3) (F - (I1/3) F^-T),
@@ -203,6 +206,10 @@ enum ns_status ns_material_check(const struct ns_material *m, struct ns_err *err
     return ns_err_set(err, NS_EINPUT, "material: Prony moduli must sum to < 1 (long-term fraction > 0), got %g", gsum);
   if (!(isfinite(m->density) && m->density >= 0.0))
     return ns_err_set(err, NS_EINPUT, "material: density must be finite and >= 0 kg/m^3, got %g", m->density);
+  if (ns_material_has_prestretch(m) &&
+      !(isfinite(m->prestretch) && isfinite(m->prestretch_z) && m->prestretch_z > 0.0))
+    return ns_err_set(err, NS_EINPUT, "material: pre-stretch (%g, %g) must be finite and > 0", m->prestretch,
+                      m->prestretch_z);
   return NS_OK;
 }
 
@@ -243,7 +250,10 @@ enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyp
   m->fibre_normal_axis = 0; /* set by the mechanics module from the grid (material.h) */
   m->density = L->density.value;
   m->vol_law = L->volumetric_law;
+  m->prestretch = m->prestretch_z = 1.0;
   enum ns_status s = ns_material_check(m, err);
+  if (s == NS_OK && isfinite(L->prestretch.value) && L->prestretch.value != 1.0 && L->prestretch.value != 0.0)
+    s = ns_material_set_prestretch(m, L->prestretch.value, err);
   if (s != NS_OK) return ns_err_prefix(err, "layer %s: ", name);
   return NS_OK;
 }
@@ -433,10 +443,6 @@ static int iso_eval(const struct ns_material *m, const double F[9], double P[9],
   return 0;
 }
 
-int ns_material_iso(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W) {
-  return iso_eval(m, F, P, A, W, NULL);
-}
-
 /* Below this |J - 1| the logarithmic law sums d - ln(1 + d) as its series (file comment): the closed
  * form loses about log10(1/|d|) digits there, the series converges like 0.1^k. */
 #define NS_VOL_LOG_SERIES_D 0.1
@@ -456,7 +462,7 @@ static double vol_log_half(double J) {
   return 0.5 * d * d + s * d * d;
 }
 
-void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
+static void vol_raw(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
   const double d = J - 1.0, k = m->kappa;
   if (m->vol_law != NS_VOL_LOGARITHMIC) {
     if (U) *U = 0.5 * k * d * d;
@@ -499,11 +505,6 @@ size_t ns_material_state_size(const struct ns_material *m) {
   return m->nprony > 0 ? (size_t)6 * (size_t)(m->nprony + 1) : 0;
 }
 
-void ns_material_state_init(const struct ns_material *m, double *state) {
-  size_t n = ns_material_state_size(m);
-  for (size_t i = 0; i < n; i++) state[i] = 0.0;
-}
-
 /* Symmetric tensor <-> 6-vector (xx, yy, zz, xy, yz, zx). */
 static void sym_to6(const double S[9], double v[6]) {
   v[0] = S[0];
@@ -526,8 +527,8 @@ static void sym_from6(const double v[6], double S[9]) {
 /* Below this dt/tau the factor (1 - exp(-x))/x equals 1 - x/2 to rounding; at x = 0 it is 1. */
 #define NS_QLV_TINY_STEP 1e-300
 
-int ns_material_iso_visco(const struct ns_material *m, const double F[9], double dt, const double *state_old,
-                          double *state_new, double P[9], double A[81]) {
+static int visco_raw(const struct ns_material *m, const double F[9], double dt, const double *state_old,
+                     double *state_new, double P[9], double A[81]) {
   if (m->nprony == 0) return iso_eval(m, F, P, A, NULL, NULL);
   if (!(dt >= 0.0)) return 1;
   double Pe[9], Se[9];
@@ -585,7 +586,7 @@ static double sym6_dot(const double *a, const double *b) {
 /* Terms of that series: the k-th term is below 0.5^k / k! < 1e-19 relative for k = 20. */
 #define NS_QLV_MEAN_SERIES_TERMS 20
 
-double ns_material_qlv_energy(const struct ns_material *m, const double F[9], const double *state) {
+static double qlv_energy_raw(const struct ns_material *m, const double F[9], const double *state) {
   if (m->nprony == 0) return 0.0;
   double P[9], S[9], W = 0.0, se[6];
   if (iso_eval(m, F, P, NULL, &W, S)) return 0.0;
@@ -622,8 +623,8 @@ static void green6(const double F[9], double E[6]) {
   for (int c = 0; c < 6; c++) E[c] *= 0.5;
 }
 
-double ns_material_qlv_work(const struct ns_material *m, const double F_old[9], const double F_new[9], double dt,
-                            const double *state_old, const double *state_new) {
+static double qlv_work_raw(const struct ns_material *m, const double F_old[9], const double F_new[9], double dt,
+                           const double *state_old, const double *state_new) {
   const int n = m->nprony;
   if (n == 0 || !(dt > 0.0)) return 0.0;
   double Eo[6], En[6], dE[6], dS[6];
@@ -644,4 +645,177 @@ double ns_material_qlv_work(const struct ns_material *m, const double F_old[9], 
     w += sym6_dot(Hm, dE);
   }
   return w;
+}
+
+/* ---- in-vivo pre-stretch (header: F0 = diag(lambda, lambda, lambda_z), grid = in-vivo state) ----- */
+
+int ns_material_has_prestretch(const struct ns_material *m) {
+  return m->prestretch > 0.0 && !(m->prestretch == 1.0 && m->prestretch_z == 1.0);
+}
+
+/* Diagonal of F0 (lambda_z on the normal axis) and J0 = det F0. */
+static double pre_diag(const struct ns_material *m, double f0[3]) {
+  for (int a = 0; a < 3; a++) f0[a] = a == m->fibre_normal_axis ? m->prestretch_z : m->prestretch;
+  return f0[0] * f0[1] * f0[2];
+}
+
+/* F F0: column J of F scaled by f0[J]. */
+static void pre_total(const double f0[3], const double F[9], double Ft[9]) {
+  for (int i = 0; i < 9; i++) Ft[i] = F[i] * f0[i % 3];
+}
+
+/* Pull P(F F0) and A(F F0) back to the grid: P^ = P F0^T / J0, A^_iJkL = A_iJkL f0_J f0_L / J0. */
+static void pre_pull(const double f0[3], double J0, double P[9], double A[81]) {
+  for (int i = 0; i < 9; i++) P[i] *= f0[i % 3] / J0;
+  if (!A)
+    return;
+  for (int r = 0; r < 81; r++) A[r] *= f0[(r / 9) % 3] * f0[r % 3] / J0;
+}
+
+int ns_material_iso(const struct ns_material *m, const double F[9], double P[9], double A[81], double *W) {
+  if (!ns_material_has_prestretch(m)) return iso_eval(m, F, P, A, W, NULL);
+  double f0[3], Ft[9], F0[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0}, P0[9], W0 = 0.0;
+  const double J0 = pre_diag(m, f0);
+  pre_total(f0, F, Ft);
+  if (iso_eval(m, Ft, P, A, W, NULL)) return 1;
+  if (W) {
+    F0[0] = f0[0];
+    F0[4] = f0[1];
+    F0[8] = f0[2];
+    if (iso_eval(m, F0, P0, NULL, &W0, NULL)) return 1;
+    *W = (*W - W0) / J0;
+  }
+  pre_pull(f0, J0, P, A);
+  return 0;
+}
+
+void ns_material_vol(const struct ns_material *m, double J, double *U, double *dU, double *d2U) {
+  if (!ns_material_has_prestretch(m)) {
+    vol_raw(m, J, U, dU, d2U);
+    return;
+  }
+  double f0[3], u0 = 0.0, u = 0.0, d2 = 0.0;
+  const double J0 = pre_diag(m, f0);
+  vol_raw(m, J0 * J, U ? &u : NULL, dU, d2U ? &d2 : NULL);
+  if (U) {
+    vol_raw(m, J0, &u0, NULL, NULL);
+    *U = (u - u0) / J0;
+  }
+  if (d2U) *d2U = J0 * d2;
+}
+
+void ns_material_state_init(const struct ns_material *m, double *state) {
+  size_t n = ns_material_state_size(m);
+  for (size_t i = 0; i < n; i++) state[i] = 0.0;
+  if (n == 0 || !ns_material_has_prestretch(m)) return;
+  /* Relaxed pre-stress: H_i = 0, last committed S_e = S_e(F0). */
+  double f0[3], F0[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0}, P0[9], S0[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+  (void)pre_diag(m, f0);
+  F0[0] = f0[0];
+  F0[4] = f0[1];
+  F0[8] = f0[2];
+  if (iso_eval(m, F0, P0, NULL, NULL, S0)) return;
+  sym_to6(S0, state + 6 * (size_t)m->nprony);
+}
+
+int ns_material_iso_visco(const struct ns_material *m, const double F[9], double dt, const double *state_old,
+                          double *state_new, double P[9], double A[81]) {
+  if (!ns_material_has_prestretch(m)) return visco_raw(m, F, dt, state_old, state_new, P, A);
+  double f0[3], Ft[9];
+  const double J0 = pre_diag(m, f0);
+  pre_total(f0, F, Ft);
+  if (visco_raw(m, Ft, dt, state_old, state_new, P, A)) return 1;
+  pre_pull(f0, J0, P, A);
+  return 0;
+}
+
+double ns_material_qlv_energy(const struct ns_material *m, const double F[9], const double *state) {
+  if (!ns_material_has_prestretch(m)) return qlv_energy_raw(m, F, state);
+  double f0[3], Ft[9];
+  const double J0 = pre_diag(m, f0);
+  pre_total(f0, F, Ft);
+  return qlv_energy_raw(m, Ft, state) / J0;
+}
+
+double ns_material_qlv_work(const struct ns_material *m, const double F_old[9], const double F_new[9], double dt,
+                            const double *state_old, const double *state_new) {
+  if (!ns_material_has_prestretch(m)) return qlv_work_raw(m, F_old, F_new, dt, state_old, state_new);
+  double f0[3], Fo[9], Fn[9];
+  const double J0 = pre_diag(m, f0);
+  pre_total(f0, F_old, Fo);
+  pre_total(f0, F_new, Fn);
+  return qlv_work_raw(m, Fo, Fn, dt, state_old, state_new) / J0;
+}
+
+/* Long-term copy of m: relaxed moduli (mu and fibre_k1 times g_inf), no Prony terms, no pre-stretch. */
+static struct ns_material long_term(const struct ns_material *m) {
+  struct ns_material l = *m;
+  double g_inf = 1.0;
+  for (int i = 0; i < m->nprony; i++) g_inf -= m->g[i];
+  l.mu *= g_inf;
+  l.fibre_k1 *= g_inf;
+  l.nprony = 0;
+  l.prestretch = l.prestretch_z = 1.0;
+  return l;
+}
+
+/* Long-term Cauchy stress (9) at F0 = diag(lambda, lambda, lambda_z) of the law l (no pre-stretch). */
+static int long_term_cauchy(const struct ns_material *l, double lambda, double lz, double sig[9]) {
+  double F0[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0}, P[9], dU = 0.0;
+  for (int a = 0; a < 3; a++) F0[4 * a] = a == l->fibre_normal_axis ? lz : lambda;
+  const double J0 = lambda * lambda * lz;
+  if (iso_eval(l, F0, P, NULL, NULL, NULL)) return 1;
+  vol_raw(l, J0, NULL, &dU, NULL);
+  /* sigma = P F0^T / J0 + U'(J0) I (F0 diagonal). */
+  for (int i = 0; i < 9; i++) sig[i] = P[i] * F0[4 * (i % 3)] / J0 + (i % 4 == 0 ? dU : 0.0);
+  return !all_finite(sig, 9);
+}
+
+/* The bracket of the lambda_z search, a factor on either side of the incompressible lambda^-2 (a
+ * Poisson ratio down to about -0.5 stays inside: lambda_z = lambda^(-2 nu/(1-nu)) at small strain). */
+#define NS_PRESTRETCH_BRACKET 4.0
+/* Bisection steps in ln lambda_z: the bracket of width ln 16 halves below 1e-16 relative in 60. */
+#define NS_PRESTRETCH_BISECT 200
+
+enum ns_status ns_material_set_prestretch(struct ns_material *m, double lambda, struct ns_err *err) {
+  if (!(isfinite(lambda) && lambda >= 1.0))
+    return ns_err_set(err, NS_EINPUT, "material: pre-stretch must be finite and >= 1, got %g", lambda);
+  if (lambda == 1.0) {
+    m->prestretch = m->prestretch_z = 1.0;
+    return NS_OK;
+  }
+  const struct ns_material l = long_term(m);
+  const int a = m->fibre_normal_axis;
+  double lo = log(1.0 / (lambda * lambda * NS_PRESTRETCH_BRACKET));
+  double hi = log(NS_PRESTRETCH_BRACKET / (lambda * lambda));
+  double sig[9];
+  if (long_term_cauchy(&l, lambda, exp(lo), sig) || !(sig[4 * a] < 0.0) || long_term_cauchy(&l, lambda, exp(hi), sig) ||
+      !(sig[4 * a] > 0.0))
+    return ns_err_set(err, NS_EINPUT,
+                      "material: no through-thickness stretch in [%g, %g] makes the pre-stretched state (lambda = "
+                      "%g) plane-stress",
+                      exp(lo), exp(hi), lambda);
+  for (int it = 0; it < NS_PRESTRETCH_BISECT && hi - lo > 0.0; it++) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (long_term_cauchy(&l, lambda, exp(mid), sig))
+      return ns_err_set(err, NS_EINPUT, "material: pre-stretch %g: law not finite", lambda);
+    if (sig[4 * a] < 0.0)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  m->prestretch = lambda;
+  m->prestretch_z = exp(0.5 * (lo + hi));
+  return NS_OK;
+}
+
+int ns_material_prestress(const struct ns_material *m, double sigma[6]) {
+  for (int c = 0; c < 6; c++) sigma[c] = 0.0;
+  if (!ns_material_has_prestretch(m)) return 0;
+  const struct ns_material l = long_term(m);
+  double sig[9];
+  if (long_term_cauchy(&l, m->prestretch, m->prestretch_z, sig)) return 1;
+  sym_to6(sig, sigma);
+  return 0;
 }

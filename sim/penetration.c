@@ -24,8 +24,9 @@
  *
  * Cut laws (spec cut_law): cohesive (the ties soften and break by their strength, the core
  * follows their damage after each output step) or griffith (elastic ties; after each output step
- * the shallowest intact row is released on trial, re-equilibrated with the needle frozen, and
- * kept when the energy it releases pays G_c of its area, else the whole state is restored:
+ * the shallowest intact rows, a group about the cut radius tall, are released on trial,
+ * re-equilibrated with the needle frozen, and kept when the energy they release pays G_c of their
+ * area, else the whole state is restored:
  * griffith_advance below; a trial is skipped while the ratio of released energy to G_c A that
  * the earlier trials measured extrapolates well below 1: griffith_due).
  */
@@ -143,7 +144,8 @@
  * Without it the quasi-static 0.2 mm roller case stalled at 0.024 s (line search at 1.15 x the
  * tolerance, dt below dt_min); with it (1e-4 s there) it ran in 255 Newton iterations. */
 #define PEN_CUT_VISCOSITY_FRAC 1e-4
-/* Griffith cut: at most this many rows released after one output step. A release that pays G_c
+/* Griffith cut: at most this many release trials (groups of rows, GRIFFITH_ADVANCE) after one
+ * output step. A release that pays G_c
  * usually makes the next one pay too (the crack runs while the force is held); each trial costs
  * a frozen-needle re-equilibration, and a run that reaches the cap continues after the next
  * output step (the needle moves at most one z cell per step, so 32 rows = 32 path cells is
@@ -175,6 +177,18 @@
  * cells of travel (an output step moves the tip at most one z cell): a bound on how late a
  * release the extrapolation did not foresee is found. */
 #define GRIFFITH_TRY_EVERY 8
+/* Griffith cut: the crack advance of one release trial, a multiple of the cut radius r0. A trial
+ * releases the group of rows (at least one) whose summed tie height comes closest to this length
+ * and pays G_c for the group's area: the energy a release frees per unit area depends on the
+ * released height, so a criterion per grid row is a different criterion on every grid (finite
+ * fracture mechanics: the energy balance over a finite advance, Leguillon 2002 Eur J Mech A/Solids
+ * 21:61). Measured on CUT_CASE (docs/penetration.md section 5 item 14): one row per trial, the
+ * puncture force 1.37 / 1.61 mN on the base / fine grid (rows ~2-9 um), > 2.1 mN on the next
+ * finer grid (not perforated by 170 um: no limit as the rows shrink); the fine grid releasing its
+ * rows in pairs (the base grid's heights) 1.39 mN. r0 is the length over which the cap's
+ * compression of the core decays (a flat punch's), and the base grid's rows in the stratum
+ * corneum (7-9 um at r0 = 10 um) were already about that long. */
+#define GRIFFITH_ADVANCE 1.0
 
 struct ns_pen_spec ns_pen_spec_defaults(const struct ns_skin *skin) {
   struct ns_pen_spec s;
@@ -958,7 +972,7 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
   o.predictor = 1;
   /* Newton systems by a band LU of the tangent on the study's axisymmetric grids (mech.h): on the
    * roller sweep's 5874 unknowns ~15 ms per Newton iteration against ~30 ms for multigrid, and no
-   * Krylov failures on the crushed core (docs/penetration.md section 5 items 12 and 14). */
+   * Krylov failures on the crushed core (docs/penetration.md section 5 items 12 and 15). */
   o.band_lu = 1;
   if (s->fracture) {
     /* Absolute floor: PEN_NEWTON_AFLOOR of the cutting force G_c 2 pi r0 of the dermis (the line
@@ -1276,40 +1290,50 @@ static double held_energy(const struct pen_run *pr, double *dissipated) {
   return held;
 }
 
-/* Phase of a release continuation at s in [0, 1]: core cell j's degradation g0 (CORE_RESIDUAL /
- * g0)^s (geometric: g spans six decades) and the row's axis contact areas scaled by g / g0 (the
- * contact lets go of the row's axis nodes as the core cell under them loses its stiffness: with
- * the contact switched off at once the compressed core cell, still stiff, threw the free axis
- * node up through the ghost cells above it and Newton stalled, det F <= 0 in the line search). */
-static enum ns_status release_phase(struct pen_run *pr, int j, double g0, const double *area0, double s,
+/* Phase of a release continuation at s in [0, 1] of the core cells jlo .. jlo + n - 1: cell c's
+ * degradation g0[c] (CORE_RESIDUAL / g0[c])^s (geometric: g spans six decades) and its row's axis
+ * contact areas scaled by g / g0[c] (area0: n x iw), the contact letting go of the row's axis
+ * nodes as the core cell under them loses its stiffness (with the contact switched off at once
+ * the compressed core cell, still stiff, threw the free axis node up through the ghost cells
+ * above it and Newton stalled, det F <= 0 in the line search). */
+static enum ns_status release_phase(struct pen_run *pr, int jlo, int n, const double *g0, const double *area0, double s,
                                     struct ns_err *err) {
-  const double g = s >= 1.0 ? CORE_RESIDUAL : g0 * pow(CORE_RESIDUAL / g0, s);
-  set_core_g(pr, j, g);
-  for (int i = 0; i < pr->chain.iw; i++) NS_TRY(ns_contact_set_area(pr->chain.axis[j], (size_t)i, area0[i] * g / g0, err));
+  const int iw = pr->chain.iw;
+  for (int c = 0; c < n; c++) {
+    const double g = s >= 1.0 ? CORE_RESIDUAL : g0[c] * pow(CORE_RESIDUAL / g0[c], s);
+    set_core_g(pr, jlo + c, g);
+    for (int i = 0; i < iw; i++)
+      NS_TRY(ns_contact_set_area(pr->chain.axis[jlo + c], (size_t)i, area0[(size_t)c * (size_t)iw + (size_t)i] * g / g0[c], err));
+  }
   return NS_OK;
 }
 
-/* Re-equilibrate row k = j + 1 with the needle frozen, its tie already broken: a continuation in
- * s from 0 to 1 over the pseudo-time dt_aug (release_phase), in increments that are each a normal
- * substep from the last (the first try is the whole path at once); an increment that does not
- * converge is undone (the mechanics keeps its committed state, the phase is put back) and halved,
- * down to 1 / GRIFFITH_RAMP_MIN of the path, and doubled again after a success. At s = 1 the row's
- * axis contact leaves the chain (axis_on 0) and the contact areas are reset. *ok: 1 when s reached
- * 1 (the state is the released equilibrium), 0 when an increment failed at the smallest size (the
- * caller restores the checkpoint). Returns only hard errors (not NS_ECONV). msg: the last
- * failure's message. */
-static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, int *ok, char *msg, size_t msg_size,
-                                    struct ns_err *err) {
+/* Re-equilibrate the released group of rows (core cells jlo .. jlo + n - 1 under them; their
+ * ties already broken) with the needle frozen: a continuation in s from 0 to 1 over the
+ * pseudo-time dt_aug (release_phase, every cell of the group together), in increments that are
+ * each a normal substep from the last (the first try is the whole path at once); an increment
+ * that does not converge is undone (the mechanics keeps its committed state, the phase is put
+ * back) and halved, down to 1 / GRIFFITH_RAMP_MIN of the path, and doubled again after a success.
+ * At s = 1 the rows' axis contacts leave the chain (axis_on 0) and the contact areas are reset.
+ * *ok: 1 when s reached 1 (the state is the released equilibrium), 0 when an increment failed at
+ * the smallest size (the caller restores the checkpoint). Returns only hard errors (not
+ * NS_ECONV). msg: the last failure's message. */
+static enum ns_status release_solve(struct pen_run *pr, int jlo, int n, double dt_aug, int *ok, char *msg,
+                                    size_t msg_size, struct ns_err *err) {
   const struct ns_mech_opts o_run = ns_mech_get_opts(pr->m);
   struct ns_mech_opts o_aug = o_run;
   const int iw = pr->chain.iw;
-  double area0[CORE_COLUMNS];
-  size_t na;
-  const struct ns_contact_node *an = ns_contact_nodes(pr->chain.axis[j], &na);
-  for (int i = 0; i < iw; i++) area0[i] = an[i].area;
-  const double g0 = pr->gcore[j];
-  double s = 0.0, ds = 1.0;
   *ok = 0;
+  double *g0 = malloc((size_t)n * (size_t)(iw + 1) * sizeof *g0);
+  if (!g0) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for a release of %d rows", n);
+  double *area0 = g0 + n;
+  for (int c = 0; c < n; c++) {
+    size_t na;
+    const struct ns_contact_node *an = ns_contact_nodes(pr->chain.axis[jlo + c], &na);
+    for (int i = 0; i < iw; i++) area0[(size_t)c * (size_t)iw + (size_t)i] = an[i].area;
+    g0[c] = pr->gcore[jlo + c];
+  }
+  double s = 0.0, ds = 1.0;
   enum ns_status st = NS_OK;
   while (s < 1.0 && st == NS_OK) {
     const double s1 = ds >= 1.0 - s ? 1.0 : s + ds;
@@ -1321,7 +1345,7 @@ static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, in
     o_aug.dt_min = 0.5 * h;
     ns_mech_set_opts(pr->m, &o_aug);
     ns_mech_set_substep(pr->m, h);
-    if ((st = release_phase(pr, j, g0, area0, s1, err)) != NS_OK) break;
+    if ((st = release_phase(pr, jlo, n, g0, area0, s1, err)) != NS_OK) break;
     struct ns_err e2 = NS_ERR_INIT;
     st = ns_mech_step(pr->m, ns_mech_time(pr->m) + h, &e2);
     if (st == NS_OK) {
@@ -1336,19 +1360,22 @@ static enum ns_status release_solve(struct pen_run *pr, int j, double dt_aug, in
     }
     st = NS_OK;
     snprintf(msg, msg_size, "%s", e2.msg);
-    if ((st = release_phase(pr, j, g0, area0, s, err)) != NS_OK) break;
+    if ((st = release_phase(pr, jlo, n, g0, area0, s, err)) != NS_OK) break;
     ds *= 0.5;
     if (ds < 1.0 / GRIFFITH_RAMP_MIN) break;
     pr->ramp_cuts++;
   }
   ns_mech_set_opts(pr->m, &o_run);
-  for (int i = 0; i < iw; i++) {
-    const enum ns_status sa = ns_contact_set_area(pr->chain.axis[j], (size_t)i, area0[i], err);
-    if (st == NS_OK) st = sa;
-  }
+  for (int c = 0; c < n; c++)
+    for (int i = 0; i < iw; i++) {
+      const enum ns_status sa =
+          ns_contact_set_area(pr->chain.axis[jlo + c], (size_t)i, area0[(size_t)c * (size_t)iw + (size_t)i], err);
+      if (st == NS_OK) st = sa;
+    }
+  free(g0);
   NS_TRY(st);
   *ok = s >= 1.0;
-  if (*ok) pr->chain.axis_on[j] = 0;
+  for (int c = 0; c < n && *ok; c++) pr->chain.axis_on[jlo + c] = 0;
   return NS_OK;
 }
 
@@ -1378,14 +1405,17 @@ static void griffith_note(struct pen_run *pr, double z, double q) {
   else pr->due_z = HUGE_VAL;
 }
 
-/* After a committed output step (cut_law griffith): release the shallowest intact row k on trial
- * (its tie broken, G_c A booked by the tie; its axis contact off; the core cell below it, k - 1,
- * degraded to the residual by release_solve) with the needle frozen for a pseudo-time dt_aug
- * (<< every Prony time, so QLV sees an almost instantaneous change), and keep it when the energy
- * released, the drop of the held energy minus what the re-equilibration dissipated, is at least
- * G_c A of the row's tie (G_c A to the fracture energy, the excess to the jump loss: a brittle
+/* After a committed output step (cut_law griffith): release on trial the group of the shallowest
+ * intact rows k, k - 1, ... whose summed tie height comes closest to GRIFFITH_ADVANCE x r0 (at
+ * least one row; a row joins while the group's height up to the row's middle stays within it);
+ * their ties broken, G_c A booked by each tie; their axis contacts off; the core cells below
+ * them, k - 1 down, degraded to the residual together by release_solve) with the needle frozen
+ * for a pseudo-time dt_aug (<< every Prony time, so QLV sees an almost instantaneous change), and
+ * keep it when the energy released, the drop of the held energy minus what the re-equilibration
+ * dissipated, is at least the sum of G_c A of the group's ties (to the fracture energy, the
+ * excess to the jump loss: a brittle
  * jump with nowhere to go quasi-statically); otherwise restore the checkpoint exactly. Repeats
- * while releases are accepted, at most GRIFFITH_MAX_ROWS times. A trial whose re-equilibration
+ * while releases are accepted, at most GRIFFITH_MAX_ROWS trials (groups). A trial whose re-equilibration
  * does not converge is rejected and counted (trial_failed). The output step's first trial only
  * when griffith_due says so (else counted in skipped); each rejection is booked by griffith_note. */
 static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct ns_err *err) {
@@ -1399,6 +1429,7 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     return NS_OK;
   }
   pr->wait = 0;
+  const double adv = GRIFFITH_ADVANCE * pr->pg.r0; /* crack advance of one trial [m] */
   for (int rows = 0; rows < max_rows; rows++) {
     size_t k = nt;
     while (k > 0 && t[k - 1].broken) k--;
@@ -1410,23 +1441,33 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     const double dt_run = ns_mech_dt(pr->m);
     const long newton0 = ns_mech_get_stats(pr->m)->newton_iters;
     snap_save(pr);
-    NS_TRY(ns_cohesive_break(pr->coh, k, err));
     pr->path.z_frozen = tip_of(ns_mech_time(pr->m), &pr->path);
     pr->path.frozen = 1;
+    /* The group: rows k, k - 1, ... while the next row's middle stays within the advance adv
+     * (at least one row; tie 0 never), their ties broken, then re-equilibrated together. */
+    double gca = 0.0, len = 0.0;
+    long nrel = 0;
+    enum ns_status st = NS_OK;
+    for (size_t m = k; m >= 1 && st == NS_OK; m--) {
+      const double h = t[m].area / (TWO_PI * pr->pg.r0);
+      if (nrel > 0 && len + 0.5 * h > adv) break;
+      st = ns_cohesive_break(pr->coh, m, err);
+      gca += pr->coh_laws[t[m].law].toughness * t[m].area;
+      len += h;
+      nrel++;
+    }
     int ok = 0;
     char msg[NS_ERR_MSG_MAX] = "";
-    const enum ns_status st = release_solve(pr, (int)k - 1, dt_aug, &ok, msg, sizeof msg, err);
+    if (st == NS_OK) st = release_solve(pr, (int)(k - (size_t)nrel), (int)nrel, dt_aug, &ok, msg, sizeof msg, err);
     pr->path.frozen = 0;
     pr->trials++;
     pr->trial_newton += ns_mech_get_stats(pr->m)->newton_iters - newton0;
     NS_TRY(st);
     if (!ok) pr->trial_failed++;
-    const struct ns_cohesive_law *L = &pr->coh_laws[t[k].law];
-    const double gca = L->toughness * t[k].area;
     const double released = ok ? (e0 - held_energy(pr, &d1)) : -HUGE_VAL;
     if (ok && released - (d1 - d0) >= gca) {
       pr->jump += released - (d1 - d0) - gca;
-      pr->releases++;
+      pr->releases += nrel;
       pr->nrej = 0;
       ns_mech_set_substep(pr->m, dt_run);
       continue;

@@ -122,6 +122,13 @@ static const struct ns_key_def keys[] = {
      "bulk energy U(J) of every layer: `quadratic` (kappa/2)(J - 1)^2, bounded as J -> 0 (a cell can be crushed at "
      "finite energy), or `logarithmic` (kappa/4)(J^2 - 1 - 2 ln J) (Simo & Miehe 1992), unbounded as J -> 0; both "
      "have U'' = kappa at J = 1, so small strains agree"},
+    {"skin", "prestretch", NS_KEY_DOUBLE, "1", "1", 1, 1.5, 0, 0, NULL, "skin.prestretch", "1", 1, OFF(skin.prestretch),
+     "in-vivo equibiaxial in-plane pre-stretch of every layer: the grid is the stretched living skin, the "
+     "stress-free state lies behind it by F0 = diag(lambda, lambda, lambda_z), lambda_z per layer from plane stress "
+     "of the long-term law (docs/penetration_parameters.md section 9). 1 = none. Living skin is under tension: "
+     "in-vivo pre-stress 28-92 kPa (Flynn, Taberner & Nielsen 2011 Ann Biomed Eng 39:1935, forearm), excised skin "
+     "retracts by 33 % in area, lambda ~ 1.22 (Deroy et al., arXiv 1609.07267, canine cadavers); in-vivo membrane "
+     "tension 5.6-11.4 N/m (Flynn, Taberner & Nielsen 2011 Biomech Model Mechanobiol 10:27)"},
     /* [needle] */
     {"needle", "length_mm", NS_KEY_DOUBLE, "mm", "1.0", 0.05, 5, 0, 0, NULL, "needle.length", "m", MM_TO_M,
      OFF(needle.length), "exposed length of the needle"},
@@ -310,8 +317,8 @@ static const char sections_text[] =
 /* ---- slots ---------------------------------------------------------------------------------- */
 
 /* Number of keys[] entries before the layers: [study] type and [skin] age_years, site,
- * hydration, volumetric_law (test_scenario.c checks that slot 5 is the first layer key). */
-static size_t n_before_layers(void) { return 5; }
+ * hydration, volumetric_law, prestretch (test_scenario.c checks that slot 6 is the first layer key). */
+static size_t n_before_layers(void) { return 6; }
 
 size_t ns_schema_nslots(void) { return NKEYS + (size_t)NS_NLAYERS * NLAYERKEYS; }
 

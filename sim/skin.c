@@ -7,6 +7,8 @@
  *   ns_skin_layer_at                    the layer containing a depth
  *   ns_skin_instantaneous_modulus       E / (1 - sum g) of a resolved layer
  *   ns_skin_print                       one line per value: layer, quantity, value, unit, source
+ *   ns_skin_prestress                   in-vivo pre-tension: lambda_z, pre-stress per layer, tension
+ *   ns_skin_write_prestress             the same into the run's HDF5 skin group
  *
  * Resolution rules, in order (docs/skin-model.md explains each):
  *   1. Base values are the table rows for the site (thickness) or the layer (everything else);
@@ -31,7 +33,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "needlesim/io.h"
+#include "needlesim/material.h"
 #include "skin_data.h"
+
+/* Largest accepted [skin] prestretch: 1.5 is well past the in-vivo range (area retraction of excised
+ * skin up to 33 %, lambda ~ 1.22, Deroy et al., arXiv 1609.07267), beyond it the plane-stress state is a guess. */
+#define NS_SKIN_MAX_PRESTRETCH 1.5
 
 /* Longest series in sim/skin_data.c (rows); interpolation copies a series into local arrays. */
 #define SERIES_MAX_ROWS 16
@@ -291,6 +299,7 @@ void ns_skin_cfg_init(struct ns_cfg_skin *cfg) {
   cfg->site = NS_SITE_FOREARM;
   cfg->hydration = NS_SKIN_REF_HYDRATION;
   cfg->volumetric_law = NS_VOL_QUADRATIC;
+  cfg->prestretch = 1.0;
   for (int l = 0; l < NS_NLAYERS; l++) {
     struct ns_layer_override *o = &cfg->layer[l];
     o->thickness = o->youngs_modulus = o->poisson_ratio = o->ogden_alpha = NAN;
@@ -309,6 +318,9 @@ enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out,
   if ((unsigned)cfg->volumetric_law >= NS_NVOL_LAWS)
     return ns_err_set(err, NS_EINPUT, "skin.volumetric_law: expected quadratic or logarithmic, got law #%d",
                       (int)cfg->volumetric_law);
+  if (!(isfinite(cfg->prestretch) && cfg->prestretch >= 1.0 && cfg->prestretch <= NS_SKIN_MAX_PRESTRETCH))
+    return ns_err_set(err, NS_EINPUT, "skin.prestretch: expected 1..%g (in-plane stretch of the living skin), got %g",
+                      NS_SKIN_MAX_PRESTRETCH, cfg->prestretch);
   /* The age range is checked against each table's span by series_eval. */
   memset(out, 0, sizeof *out);
   out->age_years = cfg->age_years;
@@ -321,6 +333,12 @@ enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out,
     struct ns_skin_layer *L = &out->layer[l];
     NS_TRY(build_layer(cfg, (enum ns_layer_id)l, L, err));
     L->volumetric_law = cfg->volumetric_law;
+    L->prestretch.value = cfg->prestretch;
+    L->prestretch.unit = "1";
+    NS_TRY(set_src(&L->prestretch, err,
+                   cfg->prestretch == 1.0 ? "none (prestretch = 1, the default)"
+                                          : "scenario [skin] prestretch (in-vivo pre-stretch: Flynn et al. 2011; "
+                                            "Deroy et al., arXiv 1609.07267)"));
     L->top = depth;
     depth += L->thickness.value;
     L->bottom = depth;
@@ -397,4 +415,64 @@ void ns_skin_print(const struct ns_skin *skin, FILE *f) {
   print_line(f, "vasculature", "superficial_plexus", &skin->superficial_plexus_depth, 1e-6, "um");
   fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "thickness", skin->total_thickness * 1e6, "um",
           "sum of the layer thicknesses");
+  /* The pre-tension, only when it is on (the listing of every other run is unchanged). */
+  if (skin->layer[0].prestretch.value == 1.0) return;
+  struct ns_skin_prestress p;
+  struct ns_err err = NS_ERR_INIT;
+  if (ns_skin_prestress(skin, &p, &err) != NS_OK) {
+    fprintf(f, "  pre-stretch: %s\n", err.msg);
+    return;
+  }
+  fprintf(f, "  in-vivo pre-stretch %g (%s)\n", p.lambda, skin->layer[0].prestretch.source);
+  for (int l = 0; l < NS_NLAYERS; l++)
+    fprintf(f, "  %-17s %-22s %12.5g %-7s lambda_z %.5g (plane stress of the long-term law)\n", skin->layer[l].name,
+            "prestress", p.sigma[l] * 1e-3, "kPa", p.lambda_z[l]);
+  fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "membrane_tension", p.tension, "N/m",
+          "sum of pre-stress x thickness over every layer (the hypodermis whole)");
+  fprintf(f, "  %-17s %-22s %12.5g %-7s %s\n", "total", "mean_prestress", p.mean_stress * 1e-3, "kPa",
+          "membrane tension / total thickness");
+}
+
+enum ns_status ns_skin_prestress(const struct ns_skin *skin, struct ns_skin_prestress *out, struct ns_err *err) {
+  memset(out, 0, sizeof *out);
+  out->lambda = skin->layer[0].prestretch.value;
+  double h = 0.0;
+  for (int l = 0; l < NS_NLAYERS; l++) {
+    const struct ns_skin_layer *L = &skin->layer[l];
+    const enum ns_hyper_model model = L->ogden_alpha.value == 2.0 ? NS_HYPER_NEOHOOKE : NS_HYPER_OGDEN;
+    struct ns_material m;
+    NS_TRY(ns_material_from_layer(L, model, &m, err));
+    double sig[6];
+    if (ns_material_prestress(&m, sig))
+      return ns_err_set(err, NS_EINPUT, "skin.prestretch: layer %s: pre-stress not finite", L->name);
+    out->lambda_z[l] = m.prestretch_z;
+    /* ns_material_from_layer puts the normal on axis 0; axis 1 is in the plane. */
+    out->sigma[l] = sig[1];
+    out->tension += sig[1] * L->thickness.value;
+    h += L->thickness.value;
+  }
+  out->mean_stress = h > 0.0 ? out->tension / h : 0.0;
+  return NS_OK;
+}
+
+enum ns_status ns_skin_write_prestress(const struct ns_skin *skin, struct ns_writer *w, const char *base,
+                                       struct ns_err *err) {
+  struct ns_skin_prestress p;
+  NS_TRY(ns_skin_prestress(skin, &p, err));
+  char path[256];
+  const size_t n = NS_NLAYERS;
+  snprintf(path, sizeof path, "%s/prestretch", base);
+  NS_TRY(ns_writer_dataset(w, path, 0, NULL, &p.lambda, "1",
+                           "in-vivo equibiaxial in-plane pre-stretch ([skin] prestretch)", err));
+  snprintf(path, sizeof path, "%s/prestretch_z", base);
+  NS_TRY(ns_writer_dataset(w, path, 1, &n, p.lambda_z, "1",
+                           "through-thickness pre-stretch per layer (plane stress of the long-term law)", err));
+  snprintf(path, sizeof path, "%s/prestress", base);
+  NS_TRY(ns_writer_dataset(w, path, 1, &n, p.sigma, "Pa",
+                           "in-plane long-term Cauchy pre-stress per layer (homogeneous pre-stressed state)", err));
+  snprintf(path, sizeof path, "%s/membrane_tension", base);
+  NS_TRY(ns_writer_dataset(w, path, 0, NULL, &p.tension, "N/m",
+                           "membrane tension sum of pre-stress x in-vivo layer thickness, all layers", err));
+  snprintf(path, sizeof path, "%s/mean_prestress", base);
+  return ns_writer_dataset(w, path, 0, NULL, &p.mean_stress, "Pa", "membrane tension / total skin thickness", err);
 }

@@ -165,8 +165,11 @@ static enum ns_status write_skin(struct ns_run_ctx *ctx, struct ns_err *err) {
   NS_TRY(ns_writer_dataset(ctx->writer, path, 0, NULL, &sk->capillary_loop_depth.value, "m",
                            "depth of the papillary capillary loops (pinpoint bleeding starts)", err));
   snprintf(path, sizeof path, "%s/superficial_plexus_depth", base);
-  return ns_writer_dataset(ctx->writer, path, 0, NULL, &sk->superficial_plexus_depth.value, "m",
-                           "depth of the superficial vascular plexus", err);
+  NS_TRY(ns_writer_dataset(ctx->writer, path, 0, NULL, &sk->superficial_plexus_depth.value, "m",
+                           "depth of the superficial vascular plexus", err));
+  /* In-vivo pre-tension (skin.h), written only when it is on so that other runs' files are unchanged. */
+  if (sk->layer[0].prestretch.value != 1.0) NS_TRY(ns_skin_write_prestress(sk, ctx->writer, base, err));
+  return NS_OK;
 }
 
 static enum ns_status write_device(struct ns_run_ctx *ctx, const struct pen_load *p, struct ns_err *err) {

@@ -11,6 +11,8 @@
  *   toughness (J/m^2), tensile_strength (Pa), friction_coefficient (1), density (kg/m^3)
  *   sources/<quantity>[5]               text: literature source of each layer's value
  *   capillary_loop_depth, superficial_plexus_depth   m (scalars; `source` attribute)
+ *   with [skin] prestretch != 1: prestretch, prestretch_z[5], prestress[5] (Pa), membrane_tension
+ *     (N/m), mean_prestress (Pa) (ns_skin_write_prestress)
  *   profile/depth[2*5], profile/<quantity>[2*5]      the same as a step function of depth
  *                                                    (top and bottom of each layer), for plots
  */
@@ -183,6 +185,7 @@ enum ns_status ns_study_profile(struct ns_run_ctx *ctx, struct ns_err *err) {
   NS_TRY(ns_writer_attr_text(ctx->writer, base, "site", ns_site_name(ctx->skin->site), err));
   NS_TRY(ns_writer_attr_double(ctx->writer, base, "hydration", ctx->skin->hydration, "1", err));
   NS_TRY(write_layers(ctx, base, err));
+  if (ctx->skin->layer[0].prestretch.value != 1.0) NS_TRY(ns_skin_write_prestress(ctx->skin, ctx->writer, base, err));
   if (ctx->progress) ctx->progress(ctx->progress_arg, 0.5);
   if (ctx->cancel && *ctx->cancel) return ns_err_set(err, NS_EINTERRUPTED, "interrupted");
   NS_TRY(write_profile(ctx, base, err));

@@ -53,6 +53,7 @@ struct ns_cfg_skin {
   enum ns_site site;
   double hydration;    /* 0..1, stratum corneum water content as a fraction of saturation */
   enum ns_vol_law volumetric_law; /* (volumetric_law) bulk energy of every layer; 0 = quadratic */
+  double prestretch;   /* 1, (prestretch) in-vivo equibiaxial in-plane pre-stretch of every layer; 1 = none */
   struct ns_layer_override layer[NS_NLAYERS];
 };
 

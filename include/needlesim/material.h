@@ -87,6 +87,9 @@ struct ns_material {
   double g[NS_MAX_PRONY];   /* relative moduli, each >= 0, sum < 1 */
   double tau[NS_MAX_PRONY]; /* s, relaxation times (> 0) */
   double density; /* kg/m^3 (inertia) */
+  double prestretch;   /* 1, in-plane pre-stretch lambda of the grid configuration (in vivo); 0 or 1 with
+                        * prestretch_z = 1: none (a zeroed struct has none); see "Pre-stretch" below */
+  double prestretch_z; /* 1, through-thickness pre-stretch lambda_z (ns_material_set_prestretch solves it) */
 };
 
 /* Check a parameter set (positivity, sum g < 1, ...). NS_EINPUT with a message otherwise. */
@@ -148,6 +151,41 @@ double ns_material_qlv_energy(const struct ns_material *m, const double F[9], co
 double ns_material_qlv_work(const struct ns_material *m, const double F_old[9], const double F_new[9], double dt,
                             const double *state_old, const double *state_new);
 
+/* Pre-stretch (in-vivo pre-tension). The grid is the in-vivo, pre-stretched configuration; the
+ * stress-free state lies behind it by the multiplicative initial deformation
+ *   F0 = diag(lambda, lambda, lambda_z) with lambda_z on fibre_normal_axis (the skin normal),
+ * so every function above, when the pre-stretch is on, evaluates the law at F F0 and returns values
+ * per unit GRID volume (J0 = det F0 = lambda^2 lambda_z):
+ *   W^(F) = (W(F F0) - W(F0)) / J0,   P^ = P(F F0) F0^T / J0,   A^_iJkL = A_iMkN(F F0) F0_JM F0_LN / J0,
+ *   U^(J) = (U(J0 J) - U(J0)) / J0,   U^' = U'(J0 J),   U^'' = J0 U''(J0 J)
+ * (J the grid Jacobian, the kernels' cell mean Jbar: J_total = J0 J). The energies are counted from
+ * the pre-stressed state (W^(I) = U^(1) = 0), so ledgers that start at u = 0 stay closed: the
+ * linear term P^(I) : Grad u integrates to the work of the pre-stress on the held boundary, zero
+ * when the pre-stressed state is in equilibrium (lateral u_n held, top traction-free). QLV: the
+ * history starts RELAXED, ns_material_state_init writes H_i = 0 and the last committed S_e = S_e(F0),
+ * so the pre-stress is the long-term one, g_inf S_e(F0) + volumetric; ns_material_iso_visco,
+ * qlv_energy and qlv_work see F F0 (their E is the total Green strain). ns_material_iso itself is
+ * the instantaneous law at F F0 (with Prony terms its pre-stress is 1/g_inf of the relaxed one in
+ * the isochoric part; the mechanics evaluates with dt > 0 whenever there is history). With the
+ * pre-stretch off every function takes exactly the code path it took before (bitwise results). */
+
+/* Switch the pre-stretch on: lambda >= 1 in-plane (equibiaxial), lambda_z from the plane-stress
+ * condition sigma_zz = 0 of the LONG-TERM law (mu, fibre_k1 times g_inf, no Prony terms: the
+ * in-vivo tension has relaxed long ago), solved by bisection in ln lambda_z to rounding. The normal
+ * axis is m->fibre_normal_axis (the law is transversely isotropic about it, so lambda_z does not
+ * depend on which index it is). lambda = 1 switches it off (prestretch = prestretch_z = 1).
+ * NS_EINPUT for lambda < 1 or not finite, or when no lambda_z in [lambda^-2 / 4, 4 lambda^-2]
+ * gives sigma_zz = 0 (a material that cannot be in plane stress there). */
+enum ns_status ns_material_set_prestretch(struct ns_material *m, double lambda, struct ns_err *err);
+
+/* Whether m carries a pre-stretch (prestretch and prestretch_z not both 1, prestretch > 0). */
+int ns_material_has_prestretch(const struct ns_material *m);
+
+/* Long-term (relaxed) Cauchy stress of the homogeneous pre-stressed state (F = I on the grid),
+ * 6 entries (xx, yy, zz, xy, yz, zx) in the caller's ordering (the normal is fibre_normal_axis) [Pa];
+ * all zero without pre-stretch. Nonzero when the law cannot be evaluated. */
+int ns_material_prestress(const struct ns_material *m, double sigma[6]);
+
 struct ns_skin_layer; /* skin.h */
 
 /* Material of a resolved skin layer (skin.h): E there is the quasi-static long-term small-strain
@@ -155,7 +193,9 @@ struct ns_skin_layer; /* skin.h */
  * divided by g_inf = 1 - sum g_i, and kappa = E/(3(1-2nu)) (the bulk response does not relax).
  * alpha, the Prony terms, the volumetric law and the density are copied; the fibre stiffness k1 is a long-term value
  * like E (instantaneous fibre_k1 = k1/g_inf); k2 and the dispersion are copied and
- * fibre_normal_axis is set to 0 (the mechanics module sets it from the grid). `model` picks the energy. NS_EINPUT with a
+ * fibre_normal_axis is set to 0 (the mechanics module sets it from the grid). `model` picks the energy.
+ * A layer prestretch.value > 1 switches the pre-stretch on (ns_material_set_prestretch); a zeroed or
+ * NAN value, or 1, leaves it off. NS_EINPUT with a
  * message naming the layer when the values are not a valid material (ns_material_check). */
 enum ns_status ns_material_from_layer(const struct ns_skin_layer *L, enum ns_hyper_model model,
                                       struct ns_material *m, struct ns_err *err);

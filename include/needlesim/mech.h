@@ -161,7 +161,7 @@ struct ns_mech_opts {
                           Newton systems are solved by GMRES preconditioned with a band LU of the
                           tangent (ns_mg_solve_band; one iteration) instead of multigrid; a failed
                           band solve falls back to multigrid. Off by default (multigrid; the
-                          penetration study turns it on: docs/penetration.md section 5 item 14) */
+                          penetration study turns it on: docs/penetration.md section 5 item 15) */
 };
 
 /* Defaults: rtol 1e-8, atol 0 (automatic), 25 iterations, 10 halvings, linear rtol 1e-8 and

@@ -49,6 +49,8 @@ struct ns_skin_layer {
   struct ns_sourced tensile_strength;      /* Pa, cohesive strength sigma_c (peak traction of the cut) */
   struct ns_sourced friction_coefficient;  /* 1, against a stainless-steel needle */
   struct ns_sourced density;               /* kg/m^3 */
+  struct ns_sourced prestretch;            /* 1, in-vivo in-plane pre-stretch (the same in every layer, from
+                                              [skin] prestretch; 1 = none); the thicknesses are in vivo */
 };
 
 struct ns_skin {
@@ -61,6 +63,28 @@ struct ns_skin {
   struct ns_sourced superficial_plexus_depth;  /* m, depth of the superficial vascular plexus */
   double total_thickness;                      /* m, sum of layer thicknesses */
 };
+
+/* The in-vivo pre-tension of a resolved skin (material.h "Pre-stretch"): per layer the through-
+ * thickness stretch from plane stress and the long-term in-plane Cauchy stress of the homogeneous
+ * pre-stressed state, and the membrane tension T = sum_l sigma_l h_l over the layer thicknesses. */
+struct ns_skin_prestress {
+  double lambda;                  /* 1, in-plane pre-stretch */
+  double lambda_z[NS_NLAYERS];    /* 1, through-thickness pre-stretch per layer (sigma_zz = 0) */
+  double sigma[NS_NLAYERS];       /* Pa, in-plane long-term Cauchy pre-stress per layer */
+  double tension;                 /* N/m, membrane tension sum_l sigma_l h_l */
+  double mean_stress;             /* Pa, T over the total thickness */
+};
+
+/* Compute it (each layer's material as the mechanics builds it: neo-Hookean when alpha = 2, else
+ * Ogden). All stresses zero and stretches 1 without pre-stretch. NS_EINPUT as ns_material_from_layer. */
+enum ns_status ns_skin_prestress(const struct ns_skin *skin, struct ns_skin_prestress *out, struct ns_err *err);
+
+struct ns_writer; /* io.h */
+
+/* Write it under the HDF5 group `base` (the run's skin group): prestretch, prestretch_z[5],
+ * prestress[5] (Pa), membrane_tension (N/m), mean_prestress (Pa), each with units. */
+enum ns_status ns_skin_write_prestress(const struct ns_skin *skin, struct ns_writer *w, const char *base,
+                                       struct ns_err *err);
 
 /* Resolve the skin for a config. NS_EINPUT when an override makes the model impossible (e.g.
  * Prony g summing to >= 1) with a message naming the key. */

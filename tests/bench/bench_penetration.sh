@@ -23,7 +23,7 @@
 #                       80 y and 1.0 mm / 80 y did not finish (stuck in failing Krylov solves on a
 #                       crushed core from ~360 um of travel); no case cuts (docs/penetration.md
 #                       section 5 item 10). Session 5: 1656 s (way b). Session 7 (band-LU Newton
-#                       solve, docs/penetration.md section 5 item 14): per case 1.1-2.3 x less
+#                       solve, docs/penetration.md section 5 item 15): per case 1.1-2.3 x less
 #                       CPU, the sweep extrapolated to roughly 700-1100 s, still above 10 min.
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)

@@ -617,16 +617,17 @@ static void test_params(void **state) {
   size_t n = 0;
   struct ns_err err = NS_ERR_INIT;
   assert_int_equal(ns_scenario_params(sc, 1, &p, &n, &err), NS_OK);
-  /* Keys of the issue: study 1, skin 4, 5 layers x 17, needle 4, device 9, loading 5, closure 1,
+  /* Keys of the issue: study 1, skin 5, 5 layers x 17, needle 4, device 9, loading 5, closure 1,
    * indentation 6, suction 5, penetration 9, grid 7, numerics 7, output 2. */
-  assert_int_equal(n, 1 + 4 + 5 * 17 + 4 + 9 + 5 + 1 + 6 + 5 + 9 + 7 + 7 + 2);
+  assert_int_equal(n, 1 + 5 + 5 * 17 + 4 + 9 + 5 + 1 + 6 + 5 + 9 + 7 + 7 + 2);
   assert_string_equal(p[0].key, "study.type");
   assert_string_equal(p[1].key, "skin.age_years");
   assert_string_equal(p[3].key, "skin.hydration");
   assert_string_equal(p[4].key, "skin.volumetric_law");
-  assert_string_equal(p[5].key, "layer.stratum_corneum.thickness_um");
-  assert_string_equal(p[5 + 5 * 17 - 1].key, "layer.hypodermis.density_kg_m3");
-  assert_string_equal(p[5 + 5 * 17].key, "needle.length_mm");
+  assert_string_equal(p[5].key, "skin.prestretch");
+  assert_string_equal(p[6].key, "layer.stratum_corneum.thickness_um");
+  assert_string_equal(p[6 + 5 * 17 - 1].key, "layer.hypodermis.density_kg_m3");
+  assert_string_equal(p[6 + 5 * 17].key, "needle.length_mm");
   assert_string_equal(p[n - 1].key, "output.snapshots");
   struct expect {
     const char *key, *value, *unit, *origin;
@@ -635,6 +636,7 @@ static void test_params(void **state) {
       {"skin.age_years", "35", "years", "default"},
       {"skin.site", "back", "", "[sweep] t.ini:9"},
       {"skin.volumetric_law", "quadratic", "", "default"},
+      {"skin.prestretch", "1", "1", "default"},
       {"layer.hypodermis.density_kg_m3", "918", "kg/m^3", "t.ini:7"},
       {"layer.epidermis.thickness_um", "skin model", "um", "default"},
       {"needle.length_mm", "0.50", "mm", "t.ini:3"},
@@ -684,7 +686,7 @@ static void test_schema(void **state) {
       {"_J_m2", "J/m^2", 1},     {"_MPa", "MPa", 1e6},   {"_kg_m3", "kg/m^3", 1},    {"_years", "years", 1},
   };
   size_t nslots = ns_schema_nslots();
-  assert_int_equal(nslots, 145);
+  assert_int_equal(nslots, 146);
   for (size_t s = 0; s < nslots; s++) {
     const struct ns_key_def *d = ns_schema_slot(s, NULL);
     char name[128];
