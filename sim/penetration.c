@@ -1189,6 +1189,7 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
     pr->snap_size = snap_size_of(pr);
     pr->snap = malloc(pr->snap_size);
     if (!pr->snap) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for a checkpoint of %zu bytes", pr->snap_size);
+    /* One byte per cell of the axisymmetric grid: 4 Gauss points per cell. */
     pr->relcells = calloc(ns_mech_ngauss(pr->m) / 4, 1);
     if (!pr->relcells) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for the release mask");
   }
