@@ -6,6 +6,9 @@
  *   ns_mech_energy, ns_mech_energy_reset                                  energy balance terms
  *                                                                         (with the algorithmic
  *                                                                         dissipation)
+ *   ns_mech_energy_select, ns_mech_energy_selected                        stored energy and QLV
+ *                                                                         dissipation of a set
+ *                                                                         of cells
  * Private (mech_impl.h): ns_mech_dyn_mass, _apply_mass, _trial_accel, _residual, _prepare,
  *   _reaction, _accept, _error, ns_mech_energy_increment.
  *
@@ -357,6 +360,9 @@ void ns_mech_energy_increment(struct ns_mech *m, const double *u_new, const doub
   eb->work_extra += wx;
   ns_mech_kern_dissipation(m, u_new, dt, eb->cellbuf);
   eb->viscous += sum_cells(m, eb->cellbuf);
+  if (eb->sel)
+    for (size_t c = 0; c < m->ncells; c++)
+      if (eb->sel[c]) eb->sel_viscous += eb->cellbuf[c];
   if (m->dyn.on) eb->numerical += numerical_dissipation(m, u_new, Rq_new, dt);
   ns_vec_copy(n, eb->fext_c, fe);
   ns_vec_copy(n, eb->fx_c, fx);
@@ -382,6 +388,20 @@ void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e) {
   e->work_load = m->eb.work_load;
   e->work_extra = m->eb.work_extra;
   e->work_total += e->work_dirichlet + e->work_load + e->work_extra;
+}
+
+void ns_mech_energy_select(struct ns_mech *m, const unsigned char *mask) {
+  m->eb.sel = mask;
+  m->eb.sel_viscous = 0.0;
+}
+
+void ns_mech_energy_selected(const struct ns_mech *m, double *stored, double *viscous) {
+  *viscous = m->eb.sel_viscous;
+  *stored = 0.0;
+  if (!m->eb.sel) return;
+  ns_mech_kern_free_energy(m, m->eb.cellbuf, m->eb.cellbuf + m->ncells);
+  for (size_t c = 0; c < m->ncells; c++)
+    if (m->eb.sel[c]) *stored += m->eb.cellbuf[c];
 }
 
 void ns_mech_energy_reset(struct ns_mech *m) {

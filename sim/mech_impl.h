@@ -48,6 +48,8 @@ struct ns_mech_ebook {
   double *fx_c;              /* f_extra at the committed state (0 before the first substep) */
   double *fint;              /* f_int of the last evaluation (to separate f_extra) */
   double *cellbuf;           /* per-cell partial sums (deterministic serial total) */
+  const unsigned char *sel;  /* borrowed mask of ncells selected cells (NULL: none; ns_mech_energy_select) */
+  double sel_viscous;        /* QLV dissipation of the selected cells since the selection [J] */
 };
 
 struct ns_mech {

@@ -698,6 +698,7 @@ struct pen_run {
   double jump;         /* cumulative energy released by accepted releases beyond G_c A [J] */
   unsigned char *snap; /* checkpoint of the whole committed state (snap_save) */
   size_t snap_size;
+  unsigned char *relcells; /* [cells] the released group's core cells (ns_mech_energy_select) */
   long trials, releases, trial_newton, trial_failed;
   long ramp_cuts;      /* release increments halved (release_solve) */
   /* Trial scheduling (griffith_due, griffith_note): the rejected trials since the last accepted
@@ -1192,6 +1193,9 @@ static enum ns_status setup(struct pen_run *pr, struct ns_err *err) {
     pr->snap_size = snap_size_of(pr);
     pr->snap = malloc(pr->snap_size);
     if (!pr->snap) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for a checkpoint of %zu bytes", pr->snap_size);
+    /* One byte per cell of the axisymmetric grid: 4 Gauss points per cell. */
+    pr->relcells = calloc(ns_mech_ngauss(pr->m) / 4, 1);
+    if (!pr->relcells) return ns_err_set(err, NS_ENOMEM, "penetration: out of memory for the release mask");
   }
   return NS_OK;
 }
@@ -1288,6 +1292,22 @@ static double held_energy(const struct pen_run *pr, double *dissipated) {
     if (pr->chain.axis_on[i]) held += ns_contact_result(pr->chain.axis[i])->interface_energy;
   *dissipated = e.viscous + e.numerical + ct->friction_dissipation + cw->friction_dissipation + ce.viscous;
   return held;
+}
+
+/* Energy of the released group's core cells jlo .. jlo + n - 1 (selected in pr->relcells) at the
+ * committed state [J], as core_stored counts it (isochoric part degraded by the mechanics, the
+ * extra's (1 - g) V U(Jbar) taken off); *viscous: the QLV dissipation the mechanics booked in
+ * them since ns_mech_energy_select. */
+static double released_cells(const struct pen_run *pr, int jlo, int n, double *viscous) {
+  const struct pen_chain *c = &pr->chain;
+  const double *u = ns_mech_displacement(pr->m);
+  double s;
+  ns_mech_energy_selected(pr->m, &s, viscous);
+  for (int j = jlo; j < jlo + n; j++)
+    for (int i = 0; i < c->iw && c->gcore[j] != 1.0; i++)
+      s -= (1.0 - c->gcore[j]) *
+           core_vol_cell(pr->pg.g, &c->mat[c->cell_layer[(size_t)j * (size_t)c->nr]], i, j, u, 0.0, NULL, NULL);
+  return s;
 }
 
 /* Phase of a release continuation at s in [0, 1] of the core cells jlo .. jlo + n - 1: cell c's
@@ -1412,7 +1432,9 @@ static void griffith_note(struct pen_run *pr, double z, double q) {
  * them, k - 1 down, degraded to the residual together by release_solve) with the needle frozen
  * for a pseudo-time dt_aug (<< every Prony time, so QLV sees an almost instantaneous change), and
  * keep it when the energy released, the drop of the held energy minus what the re-equilibration
- * dissipated, is at least the sum of G_c A of the group's ties (to the fracture energy, the
+ * dissipated (both without the released core cells: their energy at the checkpoint is freed, what
+ * the trial leaves in them or books as their QLV dissipation went into the removed material), is
+ * at least the sum of G_c A of the group's ties (to the fracture energy, the
  * excess to the jump loss: a brittle
  * jump with nowhere to go quasi-statically); otherwise restore the checkpoint exactly. Repeats
  * while releases are accepted, at most GRIFFITH_MAX_ROWS trials (groups). A trial whose re-equilibration
@@ -1458,21 +1480,35 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     }
     int ok = 0;
     char msg[NS_ERR_MSG_MAX] = "";
-    if (st == NS_OK) st = release_solve(pr, (int)(k - (size_t)nrel), (int)nrel, dt_aug, &ok, msg, sizeof msg, err);
+    /* The group's core cells: the material the cut removes. Their energy at the checkpoint (in
+     * e0) is freed; what the trial leaves in them or books as their QLV dissipation (a collapsing
+     * cell's branch stress times its strain change, section 5 item 15) went into the removed
+     * material, i.e. was released too: neither is held nor dissipated by the body. */
+    const int jlo = (int)(k - (size_t)nrel);
+    for (int j = jlo; j < jlo + (int)nrel; j++)
+      for (int i = 0; i < pr->chain.iw; i++) pr->relcells[(size_t)j * (size_t)pr->chain.nr + (size_t)i] = 1;
+    ns_mech_energy_select(pr->m, pr->relcells);
+    if (st == NS_OK) st = release_solve(pr, jlo, (int)nrel, dt_aug, &ok, msg, sizeof msg, err);
     pr->path.frozen = 0;
     pr->trials++;
     pr->trial_newton += ns_mech_get_stats(pr->m)->newton_iters - newton0;
+    double rel_visc = 0.0;
+    const double rel_held = st == NS_OK && ok ? released_cells(pr, jlo, (int)nrel, &rel_visc) : 0.0;
+    ns_mech_energy_select(pr->m, NULL);
+    for (int j = jlo; j < jlo + (int)nrel; j++)
+      for (int i = 0; i < pr->chain.iw; i++) pr->relcells[(size_t)j * (size_t)pr->chain.nr + (size_t)i] = 0;
     NS_TRY(st);
     if (!ok) pr->trial_failed++;
-    const double released = ok ? (e0 - held_energy(pr, &d1)) : -HUGE_VAL;
-    if (ok && released - (d1 - d0) >= gca) {
-      pr->jump += released - (d1 - d0) - gca;
+    /* R = the drop of the energy the body holds, less what the body dissipated. */
+    const double released = ok ? (e0 - (held_energy(pr, &d1) - rel_held)) - (d1 - d0 - rel_visc) : -HUGE_VAL;
+    if (ok && released >= gca) {
+      pr->jump += released - gca;
       pr->releases += nrel;
       pr->nrej = 0;
       ns_mech_set_substep(pr->m, dt_run);
       continue;
     }
-    griffith_note(pr, z, ok ? (released - (d1 - d0)) / gca : NAN);
+    griffith_note(pr, z, ok ? released / gca : NAN);
     NS_TRY(snap_restore(pr, err));
     break;
   }
@@ -1667,6 +1703,7 @@ done:
   free(pr.gnext);
   free(pr.crushed);
   free(pr.snap);
+  free(pr.relcells);
   ns_contact_free(pr.top);
   ns_mech_free(pr.m);
   pen_grid_free(&pr.pg);

@@ -352,6 +352,14 @@ struct ns_mech_energy {
 void ns_mech_energy(const struct ns_mech *m, struct ns_mech_energy *e);
 /* Zero the cumulative work and dissipation terms. */
 void ns_mech_energy_reset(struct ns_mech *m);
+/* Select cells (mask: one byte per cell in ns_mech_cell_index order, nonzero selected; borrowed:
+ * the caller keeps it alive and unchanged until it selects NULL, i.e. none) whose QLV dissipation
+ * is also summed apart from the next accepted substep on, starting from 0. The ledger itself
+ * (ns_mech_energy) is unchanged. */
+void ns_mech_energy_select(struct ns_mech *m, const unsigned char *mask);
+/* The selected cells' share of ns_mech_energy's stored energy at the committed state [J] and
+ * their QLV dissipation since ns_mech_energy_select [J] (both 0 with no selection). */
+void ns_mech_energy_selected(const struct ns_mech *m, double *stored, double *viscous);
 
 /* Checkpoint of the committed state (trial-and-restore, later restart): everything that
  * ns_mech_step reads of the past and that a step changes, i.e. time and the next substep length,
