@@ -1482,7 +1482,7 @@ static enum ns_status griffith_advance(struct pen_run *pr, double dt_aug, struct
     char msg[NS_ERR_MSG_MAX] = "";
     /* The group's core cells: the material the cut removes. Their energy at the checkpoint (in
      * e0) is freed; what the trial leaves in them or books as their QLV dissipation (a collapsing
-     * cell's branch stress times its strain change, section 5 item 15) went into the removed
+     * cell's branch stress times its strain change, section 5 item 16) went into the removed
      * material, i.e. was released too: neither is held nor dissipated by the body. */
     const int jlo = (int)(k - (size_t)nrel);
     for (int j = jlo; j < jlo + (int)nrel; j++)

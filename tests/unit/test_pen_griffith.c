@@ -23,7 +23,7 @@
  *                           same releases at the same output steps and the same puncture force
  *                           as with the branches removed (penetration.c griffith_advance: the
  *                           released core cells' branch work is the removed material's, not a
- *                           dissipation of the body; docs/penetration.md section 5 item 15)
+ *                           dissipation of the body; docs/penetration.md section 5 item 16)
  *   griffith_schedule       the trial scheduling (penetration.c griffith_due) skips trials, and
  *                           every release of the r0 = 10 um puncture run is accepted within one
  *                           output step of the step at which a trial after every step accepts it
