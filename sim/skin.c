@@ -9,6 +9,7 @@
  *   ns_skin_print                       one line per value: layer, quantity, value, unit, source
  *   ns_skin_prestress                   in-vivo pre-tension: lambda_z, pre-stress per layer, tension
  *   ns_skin_write_prestress             the same into the run's HDF5 skin group
+ *   ns_skin_write_prestress_group       the same into a new `skin` group of a run (indentation, suction)
  *
  * Resolution rules, in order (docs/skin-model.md explains each):
  *   1. Base values are the table rows for the site (thickness) or the layer (everything else);
@@ -475,4 +476,13 @@ enum ns_status ns_skin_write_prestress(const struct ns_skin *skin, struct ns_wri
                            "membrane tension sum of pre-stress x in-vivo layer thickness, all layers", err));
   snprintf(path, sizeof path, "%s/mean_prestress", base);
   return ns_writer_dataset(w, path, 0, NULL, &p.mean_stress, "Pa", "membrane tension / total skin thickness", err);
+}
+
+enum ns_status ns_skin_write_prestress_group(const struct ns_skin *skin, struct ns_writer *w, const char *run_group,
+                                             struct ns_err *err) {
+  if (skin->layer[0].prestretch.value == 1.0) return NS_OK;
+  char path[256];
+  snprintf(path, sizeof path, "%s/skin", run_group);
+  NS_TRY(ns_writer_group(w, path, "in-vivo pre-tension of the skin ([skin] prestretch)", err));
+  return ns_skin_write_prestress(skin, w, path, err);
 }

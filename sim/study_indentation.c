@@ -22,6 +22,7 @@
  *   N (force the tissue exerts on the indenter, positive pushing it back), series/contact_radius
  *   [n] m, n = 1 + 40 + 20 (no hold samples when hold_s = 0; sample 0 is t = 0); solver counters
  *   as attributes of series/;
+ *   skin/ (only with [skin] prestretch != 1): the pre-tension (ns_skin_write_prestress_group)
  *   grid/..., snapshots/0000.. (skin_grid.h) at half the depth, the largest depth and the end of
  *   the hold (unless [output] snapshots = false).
  * Summary columns:
@@ -206,6 +207,7 @@ static enum ns_status run(struct ns_run_ctx *ctx, const struct ns_skin_grid *sg,
   else
     NS_TRY(ns_writer_attr_double(ctx->writer, path, "radius", ic->radius, "m", err));
   if (snaps) NS_TRY(ns_skin_grid_write(sg, ctx->skin, ctx->writer, ctx->group, err));
+  NS_TRY(ns_skin_write_prestress_group(ctx->skin, ctx->writer, ctx->group, err));
 
   d[0] = F[0] = ac[0] = 0.0;
   for (size_t i = 1; i < n; i++) {

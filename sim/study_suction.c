@@ -36,6 +36,7 @@
  *   series/time [n] s, series/apex_displacement [n] m, series/pressure [n] Pa (suction below
  *   ambient, >= 0), sample 0 at t = 0; per phase (suction, relaxation) the end of the ramp,
  *   0.1 s, and 12 equal steps of the phase, plus geometric samples over the ramp;
+ *   skin/ (only with [skin] prestretch != 1): the pre-tension (ns_skin_write_prestress_group)
  *   grid/..., snapshots (skin_grid.h) at Ue (0.1 s), at the end of suction and at the end of
  *   relaxation of the first cycle, and at the end of the last cycle when there are several.
  */
@@ -209,6 +210,7 @@ static enum ns_status run(struct ns_run_ctx *ctx, const struct ns_skin_grid *sg,
   NS_TRY(ns_writer_attr_double(ctx->writer, path, "aperture_diameter", sc->aperture, "m", err));
   NS_TRY(ns_writer_attr_double(ctx->writer, path, "rise_time", RISE_S, "s", err));
   if (snaps) NS_TRY(ns_skin_grid_write(sg, ctx->skin, ctx->writer, ctx->group, err));
+  NS_TRY(ns_skin_write_prestress_group(ctx->skin, ctx->writer, ctx->group, err));
 
   const size_t apex = ns_grid_index(sg->grid, 0, sg->grid->n[1] - 1, 0);
   U[0] = p[0] = 0.0;

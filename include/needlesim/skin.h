@@ -86,6 +86,12 @@ struct ns_writer; /* io.h */
 enum ns_status ns_skin_write_prestress(const struct ns_skin *skin, struct ns_writer *w, const char *base,
                                        struct ns_err *err);
 
+/* For studies that write no skin group of their own (indentation, suction): when the skin is
+ * pre-stretched (prestretch != 1), create the group `<run_group>/skin` and write the pre-tension
+ * into it (ns_skin_write_prestress); otherwise write nothing, so other runs' files are unchanged. */
+enum ns_status ns_skin_write_prestress_group(const struct ns_skin *skin, struct ns_writer *w, const char *run_group,
+                                             struct ns_err *err);
+
 /* Resolve the skin for a config. NS_EINPUT when an override makes the model impossible (e.g.
  * Prony g summing to >= 1) with a message naming the key. */
 enum ns_status ns_skin_build(const struct ns_cfg_skin *cfg, struct ns_skin *out, struct ns_err *err);

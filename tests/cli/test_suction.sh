@@ -28,6 +28,25 @@ else fail "suction: older skin has a lower R2" "25 y: $a25, 70 y: $a70"; fi
 if "$PY" -c "import sys; sys.exit(0 if $b70 > $b25 >= 0 else 1)"; then ok "suction: older skin keeps a larger residual R1 ($b25 -> $b70 mm)"
 else fail "suction: older skin keeps a larger residual R1" "25 y: $b25, 70 y: $b70"; fi
 
+# In-vivo pre-tension (skin.prestretch): the run gets a skin/ group with the pre-tension, and a
+# tensioned membrane over the opening bulges less under the same suction (Uf smaller at both ages).
+SUCP="$TMP/sucp.h5"
+expect_exit 0 "suction with pre-tension runs (skin.prestretch = 1.05)" \
+  "$NS" run scenarios/suction_cutometer.ini -o "$SUCP" --quiet $COARSE --set skin.prestretch=1.05
+check "suction with pre-tension: units on every dataset" "$PY" tests/cli/h5check.py "$SUCP" units
+tp=$("$PY" -c "import h5py; print(h5py.File('$SUCP')['runs/0000/skin/membrane_tension'][()])" 2>/dev/null)
+if "$PY" -c "import math, sys; t = float('$tp'); sys.exit(0 if math.isfinite(t) and t > 0 else 1)" 2>/dev/null; then
+  ok "suction with pre-tension: skin/membrane_tension written ($tp N/m)"
+else fail "suction with pre-tension: skin/membrane_tension written" "got '$tp'"; fi
+for row in 0 1; do
+  u0=$(col "$SUC" Uf_mm $row); u1=$(col "$SUCP" Uf_mm $row)
+  if "$PY" -c "import sys; sys.exit(0 if 0 < $u1 < $u0 else 1)"; then ok "suction: pre-tension lowers Uf (case $row: $u0 -> $u1 mm)"
+  else fail "suction: pre-tension lowers Uf (case $row)" "without $u0 mm, with $u1 mm"; fi
+done
+if "$PY" -c "import h5py, sys; sys.exit(1 if 'skin' in h5py.File('$SUC')['runs/0000'] else 0)"; then
+  ok "suction without pre-tension: no skin/ group (files unchanged)"
+else fail "suction without pre-tension: no skin/ group" "found one"; fi
+
 # ---- plot script -------------------------------------------------------------------------------
 expect_exit 0 "plot_indentation.py on the suction file" "$PY" analysis/plot_indentation.py "$SUC" "$TMP/fig"
 for x in png pdf; do
